@@ -1,0 +1,233 @@
+"""Headless renderer on Mitsuba 3: stage geometry + frame parameters -> RGB, class mask, depth.
+
+- RGB: direct lighting from a directional sun (hard lunar shadows), `spp` samples per pixel.
+- Mask and depth: one primary ray through each pixel centre (`scene.ray_intersect`), so labels
+  are exact and depth never blends foreground and background (multi-sample AOVs would).
+- Stars are composited on sky pixels from the star texture along each pixel ray: exact, free,
+  and the terrain is not lit by a noisy environment map it would barely reflect.
+Rocks are one merged mesh: as Mitsuba instances they cost ~20 ms each per CPU frame.
+"""
+from __future__ import annotations
+
+import glob
+import os
+import re
+import warnings
+from dataclasses import dataclass
+
+import numpy as np
+
+from . import REGOLITH, ROCK, SKY
+from .camera import sun_direction
+from .errors import RenderError
+from .frame import FrameParams
+from .geometry import Geometry
+
+TEXTURE_SIZE = 1024
+TEXTURE_OCTAVES_M = (0.25, 0.5, 1.0, 2.0, 4.0, 8.0)
+
+
+def find_llvm() -> str | None:
+    """Path of an LLVM >= 16 shared library (Dr.Jit's LLVM backend crashes on 14/15)."""
+    env = os.environ.get("DRJIT_LIBLLVM_PATH")
+    if env and os.path.exists(env):
+        return env
+    best = None
+    for path in glob.glob("/usr/lib/*/libLLVM*.so*") + glob.glob("/usr/lib/llvm-*/lib/libLLVM*.so*"):
+        m = re.search(r"libLLVM[-.]?(?:so\.)?(\d+)", os.path.basename(path))
+        if m and int(m.group(1)) >= 16 and (best is None or int(m.group(1)) > best[0]):
+            best = (int(m.group(1)), path)
+    return best[1] if best else None
+
+
+def _has_cuda() -> bool:
+    return any(os.path.exists(p) for p in ("/dev/nvidia0", "/dev/nvidiactl")) or bool(
+        glob.glob("/usr/lib/*/libcuda.so*") + glob.glob("/usr/local/nvidia/lib64/libcuda.so*"))
+
+
+def choose_variant(requested: str = "auto") -> str:
+    """cuda_ad_rgb with a GPU, else llvm_ad_rgb with LLVM >= 16, else scalar_rgb (slow, warned)."""
+    llvm = find_llvm()
+    if llvm:
+        os.environ.setdefault("DRJIT_LIBLLVM_PATH", llvm)  # must be set before drjit loads
+    try:
+        import mitsuba as mi
+    except ImportError as exc:
+        raise RenderError(f"mitsuba is not installed ({exc}); run ./repo.sh setup") from None
+    candidates = [requested] if requested != "auto" else (
+        (["cuda_ad_rgb"] if _has_cuda() else []) + (["llvm_ad_rgb"] if llvm else []) + ["scalar_rgb"])
+    for variant in candidates:
+        try:
+            mi.set_variant(variant)
+            if variant != "scalar_rgb":
+                import drjit as dr
+                dr.eval(mi.Float([1.0]) + 1)  # fails here, not mid-render, if the backend is broken
+            if variant == "scalar_rgb" and requested == "auto":
+                warnings.warn("no GPU and no LLVM >= 16: rendering with scalar_rgb is very slow "
+                              "(apt-get install libllvm19)")
+            return variant
+        except Exception as exc:  # noqa: BLE001 - try the next backend, report the last failure
+            last = exc
+    raise RenderError(f"no usable Mitsuba variant among {candidates}: {last}")
+
+
+@dataclass
+class RenderResult:
+    rgb: np.ndarray  # (h, w, 3) uint8 sRGB
+    mask: np.ndarray  # (h, w) uint8 class ids
+    depth: np.ndarray  # (h, w) float32 planar depth in metres, 0 where sky
+
+
+def linear_to_srgb8(x: np.ndarray) -> np.ndarray:
+    x = np.clip(x, 0.0, 1.0)
+    y = np.where(x <= 0.0031308, 12.92 * x, 1.055 * np.power(x, 1 / 2.4) - 0.055)
+    return (y * 255 + 0.5).astype(np.uint8)
+
+
+def texture_octaves(seed: int = 0, size: int = TEXTURE_SIZE, terrain_size_m: float = 80.0) -> np.ndarray:
+    """(octaves, size, size) unit-variance noise layers at fixed wavelengths in metres."""
+    from .terrain import value_noise
+
+    rng = np.random.default_rng([seed, 5])
+    layers = [value_noise(rng, size, terrain_size_m, w) for w in TEXTURE_OCTAVES_M]
+    return np.stack([(l - l.mean()) / (l.std() + 1e-9) for l in layers]).astype(np.float32)
+
+
+def regolith_texture(octaves: np.ndarray, albedo: float, scale_m: float, contrast: float) -> np.ndarray:
+    """Albedo map of one texture family: noise weighted toward `scale_m` features, `contrast` spread."""
+    w = np.exp(-0.5 * (np.log2(np.array(TEXTURE_OCTAVES_M) / scale_m) / 0.8) ** 2)
+    noise = np.tensordot(w / np.linalg.norm(w), octaves, axes=1)
+    return np.clip(albedo * (1.0 + contrast * noise), 0.005, 1.0).astype(np.float32)[..., None]
+
+
+class MitsubaRenderer:
+    """One renderer per resolution; geometry swapped per layout, everything else per frame."""
+
+    def __init__(self, width: int, height: int, spp: int = 4, variant: str = "auto", star_texture=None):
+        self.variant = choose_variant(variant)
+        import mitsuba as mi
+
+        self.mi = mi
+        self.width, self.height, self.spp = width, height, spp
+        self.stars = star_texture  # (h, 2h, 3) float32 equirectangular radiance, or None
+        self.scene = None
+        self._octaves = None
+
+    def set_geometry(self, geometry: Geometry) -> None:
+        """Build the Mitsuba scene (this rebuilds the BVH: group frames per geometry)."""
+        mi = self.mi
+        if self._octaves is None or self._terrain_size != geometry.terrain_size_m:
+            self._octaves = texture_octaves(terrain_size_m=geometry.terrain_size_m)
+            self._terrain_size = geometry.terrain_size_m
+        flat = np.full((4, 4, 1), 0.1, np.float32)
+        regolith_bsdf = {"type": "diffuse", "reflectance": {
+            "type": "bitmap", "bitmap": mi.Bitmap(flat), "raw": True, "filter_type": "bilinear"}}
+        scene = {
+            "type": "scene",
+            "integrator": {"type": "direct", "emitter_samples": 1, "bsdf_samples": 0},
+            "sun": {"type": "directional", "direction": [0, 0, -1], "irradiance": {"type": "rgb", "value": 1.0}},
+            "terrain": self._mesh("terrain", geometry.terrain_points, geometry.terrain_triangles,
+                                  mi.load_dict(regolith_bsdf), geometry.terrain_normals, geometry.terrain_uvs),
+            "sensor": {
+                "type": "perspective", "fov_axis": "x", "fov": 60.0, "near_clip": 0.01, "far_clip": 1e5,
+                "film": {"type": "hdrfilm", "width": self.width, "height": self.height,
+                         "rfilter": {"type": "box"}, "pixel_format": "rgb"},
+                "sampler": {"type": "independent", "sample_count": self.spp},
+            },
+        }
+        if len(geometry.rock_triangles):
+            rock_bsdf = mi.load_dict({"type": "diffuse", "reflectance": {"type": "rgb", "value": 0.2}})
+            scene["rocks"] = self._mesh("rocks", geometry.rock_points, geometry.rock_triangles, rock_bsdf)
+        self.scene = mi.load_dict(scene)
+        self.params = mi.traverse(self.scene)
+        import drjit as dr
+
+        self._ids = {}
+        for shape in self.scene.shapes():
+            sid = int(dr.reinterpret_array(mi.UInt32, mi.ShapePtr(shape))[0])
+            self._ids[ROCK if shape.id() == "rocks" else REGOLITH] = sid
+
+    def _mesh(self, name, points, triangles, bsdf, normals=None, uvs=None):
+        mi = self.mi
+        props = mi.Properties()
+        props["bsdf"] = bsdf
+        mesh = mi.Mesh(name, len(points), len(triangles), props,
+                       has_vertex_normals=normals is not None, has_vertex_texcoords=uvs is not None)
+        p = mi.traverse(mesh)
+        p["vertex_positions"] = mi.Float(np.ascontiguousarray(points, np.float32).ravel())
+        p["faces"] = mi.UInt32(np.ascontiguousarray(triangles, np.uint32).ravel())
+        if normals is not None:
+            p["vertex_normals"] = mi.Float(np.ascontiguousarray(normals, np.float32).ravel())
+        if uvs is not None:
+            p["vertex_texcoords"] = mi.Float(np.ascontiguousarray(uvs, np.float32).ravel())
+        p.update()
+        mesh.set_id(name) if hasattr(mesh, "set_id") else None
+        return mesh
+
+    def _apply(self, frame: FrameParams) -> None:
+        mi, p = self.mi, self.params
+        T = mi.ScalarTransform4f
+        pose = frame.camera
+        origin = pose.position
+        up = -pose.rotation[:, 1]
+        p["sensor.to_world"] = T().look_at(origin=origin.tolist(), target=(origin + pose.forward).tolist(), up=up.tolist())
+        p["sensor.x_fov"] = float(pose.hfov_deg)
+        to_sun = sun_direction(frame.sun_elevation_deg, frame.sun_azimuth_deg)
+        p["sun.to_world"] = T().look_at(origin=[0, 0, 0], target=(-to_sun).tolist(), up=_any_perpendicular(to_sun))
+        p["sun.irradiance.value"] = mi.Color3f(frame.sun_irradiance)
+        tex = regolith_texture(self._octaves, frame.regolith_albedo, frame.texture_scale_m, frame.texture_contrast)
+        p["terrain.bsdf.reflectance.data"] = mi.TensorXf(tex)
+        if "rocks.bsdf.reflectance.value" in p:
+            p["rocks.bsdf.reflectance.value"] = mi.Color3f(frame.rock_albedo)
+        p.update()
+
+    def labels(self, frame: FrameParams) -> tuple[np.ndarray, np.ndarray]:
+        """Class mask and planar depth from one ray through each pixel centre."""
+        import drjit as dr
+
+        mi = self.mi
+        dirs = frame.camera.pixel_rays(self.width, self.height).reshape(-1, 3)
+        lengths = np.linalg.norm(dirs, axis=1)  # camera-space z is 1, so planar depth = t / length
+        unit = dirs / lengths[:, None]
+        o = frame.camera.position
+        n = len(unit)
+        ray = mi.Ray3f(mi.Point3f(np.full(n, o[0], np.float32), np.full(n, o[1], np.float32), np.full(n, o[2], np.float32)),
+                       mi.Vector3f(*[np.ascontiguousarray(unit[:, i], np.float32) for i in range(3)]))
+        si = self.scene.ray_intersect(ray)
+        shape_id = dr.reinterpret_array(mi.UInt32, si.shape).numpy()
+        t = si.t.numpy()
+        hit = si.is_valid().numpy()
+        mask = np.full(n, SKY, np.uint8)
+        mask[shape_id == self._ids.get(REGOLITH, -1)] = REGOLITH
+        if ROCK in self._ids:
+            mask[shape_id == self._ids[ROCK]] = ROCK
+        mask[~hit] = SKY
+        depth = np.where(hit, t / lengths, 0.0).astype(np.float32)
+        return mask.reshape(self.height, self.width), depth.reshape(self.height, self.width)
+
+    def render(self, frame: FrameParams, seed: int = 0) -> RenderResult:
+        if self.scene is None:
+            raise RenderError("set_geometry() must be called before render()")
+        self._apply(frame)
+        img = self.mi.render(self.scene, spp=self.spp, seed=seed)
+        linear = np.asarray(img, np.float32)[..., :3] * frame.exposure
+        mask, depth = self.labels(frame)
+        if self.stars is not None and frame.star_brightness > 0:
+            sky = mask == SKY
+            linear[sky] += self._stars_along(frame)[sky] * frame.star_brightness
+        return RenderResult(linear_to_srgb8(linear), mask, depth)
+
+    def _stars_along(self, frame: FrameParams) -> np.ndarray:
+        """Star radiance seen through each pixel centre (equirectangular lookup, Z up)."""
+        d = frame.camera.pixel_rays(self.width, self.height)
+        d = d / np.linalg.norm(d, axis=-1, keepdims=True)
+        h, w = self.stars.shape[:2]
+        row = np.clip((np.arccos(np.clip(d[..., 2], -1, 1)) / np.pi * h).astype(int), 0, h - 1)
+        col = ((np.arctan2(d[..., 1], d[..., 0]) % (2 * np.pi)) / (2 * np.pi) * w).astype(int) % w
+        return self.stars[row, col]
+
+
+def _any_perpendicular(v: np.ndarray) -> list:
+    a = np.array([0.0, 0.0, 1.0]) if abs(v[2]) < 0.9 else np.array([1.0, 0.0, 0.0])
+    p = np.cross(v, a)
+    return (p / np.linalg.norm(p)).tolist()

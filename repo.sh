@@ -1,0 +1,72 @@
+#!/usr/bin/env bash
+# Kit-style repo tool for regolith. On a fresh machine: ./repo.sh demo   and   ./repo.sh test
+set -euo pipefail
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+VENV="$ROOT/.venv"
+PY="$VENV/bin/python"
+cd "$ROOT"
+
+say() { printf '[repo] %s\n' "$*"; }
+
+llvm_ok() {  # an LLVM >= 16 shared library for Mitsuba's llvm_ad_rgb backend
+  ls /usr/lib/*/libLLVM*.so* /usr/lib/llvm-*/lib/libLLVM*.so* 2>/dev/null \
+    | grep -Eq 'libLLVM([-.]|\.so\.)(1[6-9]|[2-9][0-9])'
+}
+
+setup() {
+  if ! llvm_ok; then
+    if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+      say "installing libllvm19 (Mitsuba's CPU backend needs LLVM >= 16)"
+      (apt-get install -y -qq libllvm19 >/dev/null 2>&1 || { apt-get update -qq >/dev/null && apt-get install -y -qq libllvm19 >/dev/null; }) \
+        && say "installed libllvm19" || say "could not install libllvm19: rendering falls back to the slow scalar backend"
+    else
+      say "no LLVM >= 16 found; install libllvm19 (Debian) for fast CPU rendering"
+    fi
+  else
+    say "LLVM >= 16 present"
+  fi
+  if [ ! -x "$PY" ]; then
+    say "creating .venv"
+    python3 -m venv "$VENV"
+  fi
+  if ! "$PY" -c "import torch, pxr, mitsuba, transformers, imageio_ffmpeg, PIL, tqdm, pytest, matplotlib" 2>/dev/null; then
+    say "installing Python dependencies (torch first, pinned to the local CPU wheel)"
+    "$PY" -m pip install -q --disable-pip-version-check "torch==2.13.0" 2>&1 | grep -v '^WARNING: Location' || true
+    "$PY" -m pip install -q --disable-pip-version-check -r requirements.txt 2>&1 | grep -v '^WARNING: Location' || true
+  else
+    say "Python dependencies present"
+  fi
+  if ! "$VENV/bin/regolith" --version >/dev/null 2>&1; then
+    say "installing omni.regolith (editable) and the regolith command"
+    "$PY" -m pip install -q --disable-pip-version-check --no-deps --no-build-isolation -e . 2>&1 | grep -v '^WARNING: Location' || true
+  fi
+  "$VENV/bin/regolith" --version
+  touch "$VENV/.regolith-ready"
+}
+
+ensure() { [ -f "$VENV/.regolith-ready" ] && [ -x "$VENV/bin/regolith" ] || setup; }
+
+case "${1:-help}" in
+  setup) setup ;;
+  demo) shift; ensure; exec "$PY" "$ROOT/tools/demo.py" "$@" ;;
+  test)
+    shift; ensure
+    if [ "${1:-}" = "--kit" ]; then
+      shift
+      if [ -z "${ISAACSIM_PATH:-}" ]; then
+        say "skipped Kit tests: set ISAACSIM_PATH to an Isaac Sim 5.x install to run them"; exit 0
+      fi
+      exec "$ISAACSIM_PATH/python.sh" -m pytest "$ROOT/tests/kit" "$@"
+    fi
+    exec "$PY" -m pytest "$@" ;;
+  bench) shift; ensure; for b in tools/bench/*.py; do say "$b"; "$PY" "$b" "$@"; done ;;
+  launch)
+    shift
+    if [ -z "${ISAACSIM_PATH:-}" ] || [ ! -x "${ISAACSIM_PATH}/isaac-sim.sh" ]; then
+      echo "regolith launch: set ISAACSIM_PATH to an Isaac Sim 5.x install (the folder with isaac-sim.sh), e.g. ISAACSIM_PATH=~/isaacsim ./repo.sh launch" >&2
+      exit 2
+    fi
+    exec "$ISAACSIM_PATH/kit/kit" "$ROOT/app/omni.regolith.kit" --ext-folder "$ISAACSIM_PATH/exts" \
+      --ext-folder "$ISAACSIM_PATH/apps" --ext-folder "$ROOT/exts" "$@" ;;
+  *) echo "usage: ./repo.sh {setup|demo|test [--kit]|bench|launch}"; exit 2 ;;
+esac
