@@ -19,9 +19,10 @@ class CameraPose:
     hfov_deg: float
 
     def intrinsics(self, width: int, height: int) -> dict:
-        """Pinhole intrinsics in pixels; square pixels, principal point at the image centre."""
+        """OpenCV pinhole intrinsics in pixels: pixel centres at integer coordinates, square pixels,
+        principal point at the image centre ((w - 1) / 2, (h - 1) / 2)."""
         fx = (width / 2.0) / np.tan(np.radians(self.hfov_deg) / 2.0)
-        return {"fx": fx, "fy": fx, "cx": width / 2.0, "cy": height / 2.0, "width": width, "height": height}
+        return {"fx": fx, "fy": fx, "cx": (width - 1) / 2.0, "cy": (height - 1) / 2.0, "width": width, "height": height}
 
     def cam_to_world(self) -> np.ndarray:
         m = np.eye(4)
@@ -35,8 +36,8 @@ class CameraPose:
     def pixel_rays(self, width: int, height: int) -> np.ndarray:
         """(h, w, 3) world directions through pixel centres, z-component 1 in camera space."""
         k = self.intrinsics(width, height)
-        u = (np.arange(width) + 0.5 - k["cx"]) / k["fx"]
-        v = (np.arange(height) + 0.5 - k["cy"]) / k["fy"]
+        u = (np.arange(width) - k["cx"]) / k["fx"]
+        v = (np.arange(height) - k["cy"]) / k["fy"]
         gu, gv = np.meshgrid(u, v)
         cam = np.stack([gu, gv, np.ones_like(gu)], -1)
         return cam @ self.rotation.T
