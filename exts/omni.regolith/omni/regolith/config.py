@@ -57,14 +57,14 @@ class CraterConfig:
 class RockConfig:
     model: str = choice("v1", ("v1", "v2"), "prototype generator: v1 low-poly, v2 displaced basalt")
     prototypes: int = num(8, 1, 256, "distinct prototype meshes")
-    count: int = num(300, 0, 100000)
-    min_radius_m: float = num(0.06, 0.001, 100.0)
-    max_radius_m: float = num(1.2, 0.001, 100.0)
-    size_exponent: float = num(2.5, 0.1, 6.0, "cumulative size-frequency slope")
+    count: int = num(600, 0, 100000)
+    min_radius_m: float = num(0.08, 0.001, 100.0)
+    max_radius_m: float = num(1.5, 0.001, 100.0)
+    size_exponent: float = num(2.0, 0.1, 6.0, "cumulative size-frequency slope")
     burial: tuple = pair((0.1, 0.4), 0.0, 0.9, "fraction of the radius sunk into the ground")
     clustering: float = num(0.3, 0.0, 1.0, "share of rocks placed around cluster centres")
     clusters: int = num(6, 1, 1000)
-    spread_m: float = num(35.0, 0.1, 10000.0, "rocks are scattered within this radius of the centre")
+    spread_m: float = num(30.0, 0.1, 10000.0, "rocks are scattered within this radius of the centre")
     albedo: float = num(0.22, 0.0, 1.0)
 
 
@@ -79,7 +79,7 @@ class RegolithConfig:
 class LightingConfig:
     sun_elevation_deg: float = num(20.0, 0.0, 90.0)
     sun_azimuth_deg: float = num(135.0, 0.0, 360.0, "clockwise from +Y (north)")
-    sun_irradiance: float = num(3.0, 0.0, 1000.0, "renderer units; sets exposure")
+    sun_irradiance: float = num(4.5, 0.0, 1000.0, "renderer units; sets exposure")
     sun_angular_diameter_deg: float = num(0.53, 0.0, 10.0)
     star_count: int = num(6000, 0, 1000000)
     star_brightness: float = num(0.6, 0.0, 100.0)
