@@ -61,7 +61,7 @@ def scatter_rocks(
     count: int | None = None,
     scale: float = 1.0,
     keep_clear: np.ndarray | None = None,
-    clear_radius_m: float = 1.5,
+    clear_radius_m: float = 0.8,
 ) -> RockLayout:
     """Place `count` rocks (default `cfg.count`) within `cfg.spread_m` of the origin.
 

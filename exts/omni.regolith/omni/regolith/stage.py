@@ -9,46 +9,17 @@ prims that lack them on the prototype (IsaacSim#253, IsaacLab#1946).
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 from pxr import Gf, Sdf, Usd, UsdGeom, UsdLux, UsdSemantics, UsdShade, Vt
 
 from . import __version__
-from .camera import CameraPose, USD_FROM_OPENCV, focal_length_mm, rover_camera, sun_direction
+from .camera import USD_FROM_OPENCV, focal_length_mm, sun_direction
 from .config import Config, config_to_dict
-from .rocks import RockMesh, make_prototypes
-from .scatter import RockLayout, scatter_rocks
-from .terrain import Heightfield, make_heightfield
+from .scene import Scene, build_scene  # noqa: F401 - re-exported: the stage API builds scenes too
 
 STAR_TEXTURE = "stars.png"
-
-
-@dataclass(frozen=True)
-class Scene:
-    """Everything a stage holds, as arrays: what both the USD author and the renderers consume."""
-
-    config: Config
-    terrain: Heightfield
-    prototypes: list[RockMesh]
-    rocks: RockLayout
-    camera: CameraPose
-
-
-def build_scene(cfg: Config, terrain_seed: int | None = None, layout_seed: int | None = None,
-                rock_count: int | None = None, rock_scale: float = 1.0, keep_clear=None) -> Scene:
-    """The procedural scene for a config; seeds default to the config's."""
-    tseed = cfg.terrain.seed if terrain_seed is None else terrain_seed
-    terrain = make_heightfield(cfg.terrain, cfg.craters, seed=tseed + cfg.seed * 7919)
-    cam_cfg = cfg.camera
-    camera = rover_camera(terrain, cam_cfg.x_m, cam_cfg.y_m, cam_cfg.height_m, cam_cfg.yaw_deg,
-                          cam_cfg.pitch_deg, cam_cfg.roll_deg, cam_cfg.hfov_deg)
-    clear = np.array([[cam_cfg.x_m, cam_cfg.y_m]]) if keep_clear is None else keep_clear
-    lseed = (cfg.seed * 7919 + tseed) if layout_seed is None else layout_seed
-    prototypes = make_prototypes(cfg.rocks.model, cfg.rocks.prototypes, cfg.seed)
-    rocks = scatter_rocks(terrain, cfg.rocks, lseed, rock_count, rock_scale, keep_clear=clear)
-    return Scene(cfg, terrain, prototypes, rocks, camera)
 
 
 def apply_labels(prim: Usd.Prim, label: str) -> None:

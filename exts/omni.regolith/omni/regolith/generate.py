@@ -1,0 +1,126 @@
+"""Headless dataset generation: plan -> stage per layout -> Mitsuba -> dataset files.
+
+Resumable (rerun the same command after a kill: only missing frames render, with the same
+bytes as an uninterrupted run), shardable (`shard=(i, n)` renders layouts i, i+n, ...), and
+grouped by layout so the BVH is rebuilt once per layout, not per frame.
+"""
+from __future__ import annotations
+
+import time
+from collections import defaultdict
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+from .config import Config
+from .dataset import DatasetWriter, frame_done, prepare, remove_stale_temp_files, write_manifest
+from .errors import ConfigError
+from .plan import (frame_params, layout_keep_clear, layout_of, read_plan, resolve_camera, sample_frame,
+                   terrain_for, write_plan)
+
+
+@dataclass
+class GenerateReport:
+    rendered: int
+    skipped: int
+    seconds: float
+    variant: str
+
+    @property
+    def frames_per_s(self) -> float:
+        return self.rendered / self.seconds if self.seconds > 0 else 0.0
+
+
+def parse_shard(text: str | None) -> tuple[int, int]:
+    if not text:
+        return 0, 1
+    try:
+        i, n = (int(v) for v in text.split("/"))
+    except ValueError:
+        raise ConfigError(f"--shard {text!r}: expected i/n, e.g. 0/4") from None
+    if not (n >= 1 and 0 <= i < n):
+        raise ConfigError(f"--shard {text}: need 0 <= i < n")
+    return i, n
+
+
+@lru_cache(maxsize=4)
+def _prototypes(model: str, count: int, seed: int):
+    from .rocks import make_prototypes
+
+    return make_prototypes(model, count, seed)
+
+
+def layout_geometry(cfg: Config, layout_records: list[dict]):
+    """Build this layout's stage geometry; rocks keep clear of every camera of the full layout."""
+    from .geometry import geometry_from_scene
+    from .scatter import scatter_rocks
+    from .scene import Scene
+
+    first = layout_records[0]
+    per_layout = cfg.randomization.frames_per_layout
+    start = first["layout"] * per_layout
+    keep_clear = layout_keep_clear([sample_frame(cfg, i) for i in range(start, start + per_layout)])
+    terrain = terrain_for(cfg, first["terrain_seed"])
+    rocks = scatter_rocks(terrain, cfg.rocks, first["layout_seed"], first["rock_count"], first["rock_scale"],
+                          keep_clear=keep_clear)
+    scene = Scene(cfg, terrain, _prototypes(cfg.rocks.model, cfg.rocks.prototypes, cfg.seed), rocks, None)
+    return geometry_from_scene(scene)
+
+
+def load_or_write_plan(root: Path, cfg: Config, frames: int, width: int, height: int) -> list[dict]:
+    """The dataset's plan; an existing plan is reused (and extended when more frames are asked)."""
+    path = root / "frames.jsonl"
+    existing = read_plan(path) if path.exists() else []
+    if len(existing) >= frames:
+        return existing[:frames]
+    plan = existing + [resolve_camera(cfg, sample_frame(cfg, i), width, height) for i in range(len(existing), frames)]
+    write_plan(path, plan)
+    return plan
+
+
+def generate(cfg: Config, out: str | Path, frames: int, width: int | None = None, height: int | None = None,
+             shard: tuple[int, int] = (0, 1), variant: str | None = None, workers: int = 4,
+             progress: bool = True, star_texture=None) -> GenerateReport:
+    from tqdm import tqdm
+
+    from .render import MitsubaRenderer
+    from .stars import star_texture as make_stars
+
+    root = Path(out)
+    w, h = width or cfg.render.width, height or cfg.render.height
+    if frames < 1:
+        raise ConfigError(f"--frames {frames}: must be at least 1")
+    prepare(root, cfg, w, h)
+    remove_stale_temp_files(root)
+    plan = load_or_write_plan(root, cfg, frames, w, h)
+    todo = [r for r in plan if layout_of(r["index"], cfg) % shard[1] == shard[0] and not frame_done(root, r["index"])]
+    mine = sum(1 for r in plan if layout_of(r["index"], cfg) % shard[1] == shard[0])
+    groups = defaultdict(list)
+    for record in todo:
+        groups[record["layout"]].append(record)
+    stars = star_texture if star_texture is not None else make_stars(
+        cfg.lighting.star_texture_width, cfg.lighting.star_count, cfg.seed)
+    renderer = MitsubaRenderer(w, h, cfg.render.spp, variant or cfg.render.variant, star_texture=stars)
+    t0 = time.perf_counter()
+    timings = defaultdict(float)
+    bar = tqdm(total=len(todo), unit="frame", disable=not progress, desc=f"generate {root.name}", smoothing=0.1)
+    with DatasetWriter(root, workers=workers) as writer:
+        for layout in sorted(groups):
+            t = time.perf_counter()
+            renderer.set_geometry(layout_geometry(cfg, groups[layout]))
+            timings["geometry_s"] += time.perf_counter() - t
+            for record in groups[layout]:
+                t = time.perf_counter()
+                result = renderer.render(frame_params(record), seed=record["index"])
+                timings["render_s"] += time.perf_counter() - t
+                t = time.perf_counter()
+                writer.write_frame(record["index"], result.rgb, result.mask, result.depth, record)
+                timings["write_submit_s"] += time.perf_counter() - t
+                bar.update(1)
+    bar.close()
+    seconds = time.perf_counter() - t0
+    timings["total_s"] = seconds
+    renderer_info = {"backend": "mitsuba", "variant": renderer.variant, "spp": cfg.render.spp,
+                     "shard": f"{shard[0]}/{shard[1]}"}
+    write_manifest(root, cfg, w, h, len(plan), renderer_info, dict(timings))
+    return GenerateReport(len(todo), mine - len(todo), seconds, renderer.variant)

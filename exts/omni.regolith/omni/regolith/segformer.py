@@ -1,0 +1,169 @@
+"""SegFormer models for regolith/rock/sky: build from scratch, save, load with validation.
+
+Weights cannot be downloaded here, so every size is built from `SegformerConfig` with the
+standard Mix-Transformer widths and depths (Xie et al. 2021, table 1). Saved models are plain
+`save_pretrained` directories (safetensors) with a `preprocessor_config.json`, so anyone can load
+them with `SegformerForSemanticSegmentation` / `SegformerImageProcessor` and no regolith code.
+"""
+from __future__ import annotations
+
+import json
+import shutil
+import tempfile
+from pathlib import Path
+
+from . import CLASS_NAMES, IGNORE_ID
+from .errors import ModelError
+from .io import atomic_write_text
+
+ID2LABEL = {i: name for i, name in CLASS_NAMES.items()}
+LABEL2ID = {name: i for i, name in ID2LABEL.items()}
+
+# MiT-B0..B5: hidden sizes per stage, blocks per stage, all-MLP decoder width.
+SIZES = {
+    "b0": ((32, 64, 160, 256), (2, 2, 2, 2), 256),
+    "b1": ((64, 128, 320, 512), (2, 2, 2, 2), 256),
+    "b2": ((64, 128, 320, 512), (3, 4, 6, 3), 768),
+    "b3": ((64, 128, 320, 512), (3, 4, 18, 3), 768),
+    "b4": ((64, 128, 320, 512), (3, 8, 27, 3), 768),
+    "b5": ((64, 128, 320, 512), (3, 6, 40, 3), 768),
+}
+HEADS = (1, 2, 5, 8)
+IMAGENET_MEAN = (0.485, 0.456, 0.406)
+IMAGENET_STD = (0.229, 0.224, 0.225)
+PREPROCESSOR_FILE = "preprocessor_config.json"
+TRAIN_HINT = "train one with `regolith train --data DATASET --out RUN_DIR` (the model lands in RUN_DIR/model)"
+
+
+def segformer_config(size: str = "b0"):
+    """A `SegformerConfig` for MiT size `b0`..`b5` with our three classes and ignore id 255."""
+    from transformers import SegformerConfig
+
+    if size not in SIZES:
+        raise ModelError(f"unknown SegFormer size {size!r}; choose one of {', '.join(SIZES)}")
+    hidden, depths, decoder = SIZES[size]
+    return SegformerConfig(
+        hidden_sizes=list(hidden), depths=list(depths), decoder_hidden_size=decoder,
+        num_attention_heads=list(HEADS), num_labels=len(ID2LABEL), id2label=dict(ID2LABEL),
+        label2id=dict(LABEL2ID), semantic_loss_ignore_index=IGNORE_ID,
+    )
+
+
+def build_model(size: str = "b0", attn: str = "sdpa"):
+    """A randomly initialised `SegformerForSemanticSegmentation` (seed torch before calling)."""
+    from transformers import SegformerForSemanticSegmentation
+
+    config = segformer_config(size)
+    config._attn_implementation = attn
+    return SegformerForSemanticSegmentation(config)
+
+
+def size_of(config) -> str | None:
+    """The MiT size name matching a config's widths and depths, or None for a custom one."""
+    for name, (hidden, depths, decoder) in SIZES.items():
+        if (tuple(config.hidden_sizes), tuple(config.depths), config.decoder_hidden_size) == (hidden, depths, decoder):
+            return name
+    return None
+
+
+def preprocessor_dict(image_size: int | tuple[int, int]) -> dict:
+    """What `SegformerImageProcessor` reads: fixed resize, 1/255 rescale, ImageNet normalisation."""
+    h, w = (image_size, image_size) if isinstance(image_size, int) else image_size
+    return {
+        "image_processor_type": "SegformerImageProcessor",
+        "do_resize": True, "size": {"height": int(h), "width": int(w)}, "resample": 2,  # bilinear
+        "do_rescale": True, "rescale_factor": 1 / 255,
+        "do_normalize": True, "image_mean": list(IMAGENET_MEAN), "image_std": list(IMAGENET_STD),
+        "do_reduce_labels": False,
+    }
+
+
+def read_preprocessor(path) -> dict:
+    """The model's preprocessing; defaults (512x512, ImageNet stats) for dirs saved without one."""
+    file = Path(path) / PREPROCESSOR_FILE
+    out = preprocessor_dict(512)
+    if file.is_file():
+        try:
+            data = json.loads(file.read_text())
+        except (OSError, ValueError) as exc:
+            raise ModelError(f"{file}: unreadable ({exc})") from None
+        out.update({k: data[k] for k in ("size", "image_mean", "image_std", "rescale_factor") if k in data})
+        size = out["size"]
+        if "height" not in size and "shortest_edge" in size:
+            out["size"] = {"height": size["shortest_edge"], "width": size["shortest_edge"]}
+    return out
+
+
+def save_model(model, path, image_size: int | tuple[int, int]) -> Path:
+    """Write a `save_pretrained` dir (safetensors) + preprocessor config; replaces `path` atomically."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{path.name}.", dir=path.parent))
+    try:
+        model.save_pretrained(tmp, safe_serialization=True)
+        atomic_write_text(tmp / PREPROCESSOR_FILE, json.dumps(preprocessor_dict(image_size), indent=2) + "\n")
+        old = None
+        if path.exists():
+            old = path.with_name(f".{path.name}.old")
+            shutil.rmtree(old, ignore_errors=True)
+            path.rename(old)
+        tmp.rename(path)
+        if old is not None:
+            shutil.rmtree(old, ignore_errors=True)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return path
+
+
+def resolve_model_dir(path) -> Path:
+    """Accept a model dir or a training RUN_DIR (uses RUN_DIR/model)."""
+    path = Path(path)
+    if not path.exists():
+        raise ModelError(f"no model at {path}; {TRAIN_HINT}")
+    if not (path / "config.json").is_file() and (path / "model" / "config.json").is_file():
+        return path / "model"
+    if not (path / "config.json").is_file():
+        raise ModelError(f"{path} has no config.json: not a save_pretrained model directory; {TRAIN_HINT}")
+    return path
+
+
+def check_config(path) -> dict:
+    """Validate config.json before loading weights: SegFormer, our labels, ignore index."""
+    path = resolve_model_dir(path)
+    try:
+        cfg = json.loads((path / "config.json").read_text())
+    except (OSError, ValueError) as exc:
+        raise ModelError(f"{path / 'config.json'}: unreadable ({exc})") from None
+    kind = cfg.get("model_type")
+    if kind != "segformer":
+        raise ModelError(f"{path} holds a {kind or 'unknown'} model; regolith needs a SegFormer (model_type segformer)")
+    labels = {int(k): v for k, v in (cfg.get("id2label") or {}).items()}
+    if labels != ID2LABEL:
+        shown = labels if len(labels) <= 6 else f"{len(labels)} labels"
+        raise ModelError(f"{path} predicts {shown}, not regolith's {ID2LABEL}; "
+                         "train or fine-tune one with `regolith train`")
+    return cfg
+
+
+def load_model(path, device=None, attn: str = "sdpa"):
+    """Load a checked SegFormer in eval mode; `ModelError` if missing, not SegFormer, or other labels."""
+    from transformers import SegformerForSemanticSegmentation
+
+    path = resolve_model_dir(path)
+    check_config(path)
+    try:
+        model, info = SegformerForSemanticSegmentation.from_pretrained(
+            path, output_loading_info=True, attn_implementation=attn)
+    except (OSError, ValueError, RuntimeError, KeyError, TypeError) as exc:
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise ModelError(f"{path}: cannot load the SegFormer weights ({first})") from None
+    missing = [k for k in info.get("missing_keys", ()) if "num_batches_tracked" not in k]
+    mismatched = info.get("mismatched_keys", ())
+    if missing or mismatched:
+        what = (missing or [m[0] if isinstance(m, (tuple, list)) else m for m in mismatched])[:3]
+        raise ModelError(f"{path}: weights do not fit the SegFormer architecture in config.json "
+                         f"(missing or mis-shaped: {', '.join(map(str, what))}...)")
+    if device is not None:
+        model.to(device)
+    return model.eval()

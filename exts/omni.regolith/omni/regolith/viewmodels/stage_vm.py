@@ -1,0 +1,98 @@
+"""Stage panel: terrain, crater and rock parameters; Build writes the lunar stage into a given
+`Usd.Stage` (Kit's open stage, or an in-memory one in tests); Save writes the same file
+`regolith stage build` writes, so a stage made in the UI reproduces from the CLI.
+"""
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+
+from ..errors import RegolithError
+from .document import ConfigDocument, section_fields
+
+SECTIONS = ("seed", "terrain", "craters", "rocks")
+
+
+def star_texture_file(cfg, folder: str | Path | None = None) -> Path:
+    """The DomeLight's star texture as a PNG with an absolute path (Kit stages are often
+    anonymous, so a relative `./stars.png` would resolve nowhere); cached by its parameters."""
+    from PIL import Image
+
+    from ..io import atomic_write_bytes, png_bytes
+    from ..stars import star_texture, to_png8
+
+    lighting = cfg.lighting
+    folder = Path(folder) if folder else Path(tempfile.gettempdir()) / "regolith-stars"
+    path = folder / f"stars_{cfg.seed}_{lighting.star_texture_width}_{lighting.star_count}.png"
+    if not path.exists():
+        img = to_png8(star_texture(lighting.star_texture_width, lighting.star_count, cfg.seed))
+        atomic_write_bytes(path, png_bytes(Image.fromarray(img)))
+    return path.resolve()
+
+
+def clear_world(stage) -> None:
+    """Remove a previous /World so a rebuild never mixes two layouts."""
+    if stage.GetPrimAtPath("/World"):
+        stage.RemovePrim("/World")
+
+
+class StageViewModel:
+    def __init__(self, doc: ConfigDocument, star_dir: str | Path | None = None):
+        self.doc = doc
+        self.star_dir = star_dir
+        self.fields = [f for s in SECTIONS for f in section_fields(s)]
+        self.scene = None
+        self.status = ""
+        self.error = ""
+
+    def value(self, path: str):
+        return self.doc.get(path)
+
+    def set(self, path: str, value) -> str:
+        return self.doc.set(path, value)
+
+    def message(self, path: str) -> str:
+        return self.doc.message(path)
+
+    @property
+    def errors(self) -> list[str]:
+        return self.doc.messages_under(SECTIONS)
+
+    @property
+    def can_build(self) -> bool:
+        return not self.doc.problems
+
+    def _fail(self, exc: Exception) -> bool:
+        self.error = str(exc)
+        self.status = f"error: {exc}"
+        return False
+
+    def build(self, stage) -> bool:
+        """Author the procedural scene under /World of `stage` (replacing any previous one)."""
+        from ..stage import author_stage, build_scene
+
+        try:
+            cfg = self.doc.config()
+            scene = build_scene(cfg)
+            clear_world(stage)
+            author_stage(scene, stage, star_file=str(star_texture_file(cfg, self.star_dir)))
+        except RegolithError as exc:
+            return self._fail(exc)
+        self.scene, self.error = scene, ""
+        n = scene.terrain.n
+        self.status = (f"built /World: terrain {n}x{n} over {cfg.terrain.size_m:g} m, "
+                       f"{len(scene.rocks)} rocks from {len(scene.prototypes)} prototypes")
+        return True
+
+    def save(self, path: str | Path) -> bool:
+        """Write the stage as `regolith stage build --out path` would (stars.png beside it)."""
+        from ..stage import build_scene, write_stage
+
+        try:
+            cfg = self.doc.config()
+            scene = self.scene if self.scene is not None and self.scene.config == cfg else build_scene(cfg)
+            out = write_stage(scene, path)
+        except (RegolithError, OSError) as exc:
+            return self._fail(exc)
+        self.error, self.status = "", f"saved {out}"
+        return True
