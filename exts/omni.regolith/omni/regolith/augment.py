@@ -82,10 +82,10 @@ def geometric(rgb, mask, rng: np.random.Generator, cfg: AugmentConfig, size: int
     flip = cfg.enabled and cfg.flip and rng.random() < 0.5
     img = rgb.resize((size, size), Image.BILINEAR, box=box, reducing_gap=None)
     msk = mask.resize((size, size), Image.NEAREST, box=box)
-    img, msk = np.asarray(img), np.asarray(msk)
+    img, msk = np.array(img), np.array(msk)  # writable copies: torch.from_numpy needs them
     if flip:
-        img, msk = img[:, ::-1], msk[:, ::-1]
-    return np.ascontiguousarray(img), np.ascontiguousarray(msk)
+        img, msk = np.ascontiguousarray(img[:, ::-1]), np.ascontiguousarray(msk[:, ::-1])
+    return img, msk
 
 
 # ---------------------------------------------------------------------------------------------

@@ -8,13 +8,14 @@ them with `SegformerForSemanticSegmentation` / `SegformerImageProcessor` and no 
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import tempfile
 from pathlib import Path
 
 from . import CLASS_NAMES, IGNORE_ID
 from .errors import ModelError
-from .io import atomic_write_text
+from .io import _UMASK, atomic_write_text
 
 ID2LABEL = {i: name for i, name in CLASS_NAMES.items()}
 LABEL2ID = {name: i for i, name in ID2LABEL.items()}
@@ -98,10 +99,16 @@ def save_model(model, path, image_size: int | tuple[int, int]) -> Path:
     """Write a `save_pretrained` dir (safetensors) + preprocessor config; replaces `path` atomically."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
+    from transformers.utils import logging as hf_logging
+
     tmp = Path(tempfile.mkdtemp(prefix=f".{path.name}.", dir=path.parent))
     try:
+        hf_logging.disable_progress_bar()  # no "Writing model shards" bar inside our own progress output
         model.save_pretrained(tmp, safe_serialization=True)
         atomic_write_text(tmp / PREPROCESSOR_FILE, json.dumps(preprocessor_dict(image_size), indent=2) + "\n")
+        for f in tmp.iterdir():  # mkdtemp/mkstemp make 0700/0600; a model is meant to be shared
+            os.chmod(f, 0o666 & ~_UMASK)
+        os.chmod(tmp, 0o777 & ~_UMASK)
         old = None
         if path.exists():
             old = path.with_name(f".{path.name}.old")

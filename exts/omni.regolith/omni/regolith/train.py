@@ -203,7 +203,7 @@ def train(data, out, cfg: TrainConfig, *, val=None, init=None, resume: bool = Fa
     from .augment import photometric
     from .inference import resolve_device
     from .metrics import summarize
-    from .segformer import IMAGENET_MEAN, IMAGENET_STD, build_model, load_model, save_model, size_of
+    from .segformer import IMAGENET_MEAN, IMAGENET_STD, build_model, check_config, load_model, save_model, size_of
 
     progress = progress or Progress(json_lines=False)
     out, device = Path(out), resolve_device(device)
@@ -213,16 +213,18 @@ def train(data, out, cfg: TrainConfig, *, val=None, init=None, resume: bool = Fa
     if not resume and ckpt_path.is_file():
         raise ConfigError(f"{out} already holds a run ({CHECKPOINT}); add --resume to continue it, or pick another --out")
 
+    if init:
+        check_config(init)  # a wrong --init fails before minutes of dataset checks
     samples = trainset.scan(data)
     if val:
         train_s, val_s, val_source = samples, trainset.scan(val), str(Path(val).resolve())
     else:
         train_s, val_s = trainset.split_by_terrain(samples, cfg.val_fraction, cfg.seed, data)
         val_source = f"terrains {sorted({s.terrain_seed for s in val_s})} of {Path(data).resolve()}"
+    trainset.check_samples(train_s + val_s)
     if len(train_s) < cfg.batch_size:
         raise DatasetError(f"{len(train_s)} training frames are fewer than one batch of {cfg.batch_size}; "
                            "lower --batch-size or generate more frames")
-    trainset.check_samples(train_s + val_s)
     workers = cfg.workers if cfg.workers >= 0 else (min(12, max(1, (os.cpu_count() or 2) - 1)) if device.type == "cuda" else 0)
     memory_note = _preflight(cfg.model, cfg.batch_size, cfg.image_size, workers, force)
 
@@ -300,7 +302,7 @@ def train(data, out, cfg: TrainConfig, *, val=None, init=None, resume: bool = Fa
                 st["step"] += 1
                 st["batch"] += 1
                 st["loss_count"] += 1
-                progress.step(st["step"], st["epoch"], loss, sched.get_last_lr()[0], cfg.batch_size,
+                progress.step(st["step"], st["epoch"], loss.detach(), sched.get_last_lr()[0], cfg.batch_size,
                               force=st["batch"] == steps_per_epoch)
                 if cfg.checkpoint_every and st["step"] % cfg.checkpoint_every == 0 or stop.set:
                     st["loss_sum"] += float(loss_acc)

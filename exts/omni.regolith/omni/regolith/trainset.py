@@ -186,7 +186,10 @@ def make_loaders(train: list[Sample], val: list[Sample], size: int, batch_size: 
                  seed: int, workers: int, pin: bool):
     """(train loader, its EpochSampler, val loader). Fixed-size training batches (drop_last)."""
     sampler = EpochSampler(len(train), batch_size, seed)
-    common = dict(num_workers=workers, pin_memory=pin, persistent_workers=workers > 0)
+    # Own generators: each iter() of a DataLoader otherwise draws a seed from the global torch RNG,
+    # which dropout also reads, so a resumed run (one extra iter) would drift from an uninterrupted one.
+    common = dict(num_workers=workers, pin_memory=pin, persistent_workers=workers > 0,
+                  generator=torch.Generator().manual_seed(seed))
     if workers > 0:
         common["prefetch_factor"] = 4
     train_loader = torch.utils.data.DataLoader(TrainImages(train, size, aug, seed), batch_size=batch_size,

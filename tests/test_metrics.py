@@ -1,0 +1,75 @@
+"""Whole-set confusion-matrix metrics on hand-made masks."""
+import json
+import math
+
+import numpy as np
+import pytest
+
+from omni.regolith.metrics import ConfusionMatrix, confusion_matrix, mean_iou, per_class_iou, pixel_accuracy, summarize
+
+
+def test_counts_rows_target_columns_prediction_and_skips_ignore():
+    target = np.array([[0, 0, 1], [2, 255, 1]], np.uint8)
+    pred = np.array([[0, 1, 1], [2, 0, 0]], np.uint8)
+    cm = confusion_matrix(target, pred)
+    assert cm.tolist() == [[1, 1, 0], [1, 1, 0], [0, 0, 1]]
+    assert cm.sum() == 5  # the 255 pixel never counts, whatever was predicted there
+
+
+def test_perfect_prediction():
+    target = np.array([[0, 1], [2, 255]], np.uint8)
+    cm = confusion_matrix(target, np.array([[0, 1], [2, 2]], np.uint8))
+    assert per_class_iou(cm).tolist() == [1.0, 1.0, 1.0]
+    assert mean_iou(cm) == 1.0 and pixel_accuracy(cm) == 1.0
+
+
+def test_absent_class_is_nan_and_left_out_of_the_mean():
+    target = np.array([[0, 0], [2, 2]], np.uint8)  # no rock anywhere
+    cm = confusion_matrix(target, target.copy())
+    iou = per_class_iou(cm)
+    assert iou[0] == 1.0 and math.isnan(iou[1]) and iou[2] == 1.0
+    assert mean_iou(cm) == 1.0
+    s = summarize(cm)
+    assert s["per_class_iou"]["rock"] is None and s["rock_iou"] is None
+    json.dumps(s, allow_nan=False)  # valid JSON: nan became null
+
+
+def test_class_only_in_prediction_counts_as_zero():
+    target = np.zeros((2, 2), np.uint8)
+    pred = np.array([[0, 1], [0, 0]], np.uint8)  # a false rock
+    iou = per_class_iou(confusion_matrix(target, pred))
+    assert iou[0] == pytest.approx(0.75) and iou[1] == 0.0 and math.isnan(iou[2])
+    assert mean_iou(confusion_matrix(target, pred)) == pytest.approx(0.375)
+
+
+def test_empty_prediction_and_all_ignore():
+    target = np.array([[1, 1], [0, 0]], np.uint8)
+    cm = confusion_matrix(target, np.zeros_like(target))  # model never says rock
+    assert per_class_iou(cm)[1] == 0.0 and pixel_accuracy(cm) == 0.5
+    empty = confusion_matrix(np.full((3, 3), 255, np.uint8), np.zeros((3, 3), np.uint8))
+    assert empty.sum() == 0 and math.isnan(mean_iou(empty)) and math.isnan(pixel_accuracy(empty))
+    assert summarize(empty)["miou"] is None
+
+
+def test_accumulates_over_the_set_not_per_image_means():
+    cm = ConfusionMatrix()
+    big = np.ones((10, 10), np.uint8)
+    cm.update(big, big)  # 100 rock pixels right
+    small_t, small_p = np.array([[1]], np.uint8), np.array([[0]], np.uint8)
+    cm.update(small_t, small_p)  # one rock pixel wrong
+    assert per_class_iou(cm.matrix)[1] == pytest.approx(100 / 101)  # per-image mean would say 0.5
+
+
+def test_torch_tensors_are_counted_like_numpy():
+    torch = pytest.importorskip("torch")
+    rng = np.random.default_rng(0)
+    t = rng.choice([0, 1, 2, 255], (16, 16)).astype(np.uint8)
+    p = rng.integers(0, 3, (16, 16)).astype(np.uint8)
+    assert (confusion_matrix(torch.from_numpy(t), torch.from_numpy(p)) == confusion_matrix(t, p)).all()
+
+
+def test_bad_ids_and_shapes_are_rejected():
+    with pytest.raises(ValueError, match="class ids"):
+        confusion_matrix(np.array([[7]], np.uint8), np.array([[0]], np.uint8))
+    with pytest.raises(ValueError, match="shape"):
+        confusion_matrix(np.zeros((2, 2), np.uint8), np.zeros((2, 3), np.uint8))

@@ -1,0 +1,46 @@
+"""A tiny dataset in our layout (rgb/, mask/, frames.jsonl) with learnable shapes, for fast tests.
+
+Sky is a dark band at the top, regolith a grey gradient, rocks bright discs with a dark shadow
+side; a few pixels are 255 (ignore). Frames are spread over `terrains` terrain seeds.
+"""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+from PIL import Image
+
+
+def make_frame(rng: np.random.Generator, size: int = 64):
+    h = w = size
+    yy, xx = np.mgrid[0:h, 0:w]
+    horizon = int(rng.integers(h // 5, h // 3))
+    mask = np.zeros((h, w), np.uint8)
+    mask[:horizon] = 2
+    ground = 90 + 60 * (yy / h) + rng.normal(0, 6, (h, w))
+    rgb = np.repeat(ground[:, :, None], 3, 2)
+    rgb[:horizon] = rng.normal(8, 3, (horizon, w, 1))
+    for _ in range(int(rng.integers(2, 5))):
+        cy, cx = rng.integers(horizon + 6, h - 4), rng.integers(4, w - 4)
+        r = rng.uniform(3, 7)
+        disc = (yy - cy) ** 2 + (xx - cx) ** 2 <= r * r
+        mask[disc] = 1
+        rgb[disc] = 215 - 90 * ((xx[disc] - cx) / r).clip(0, 1)[:, None]
+    mask[-1, :3] = 255  # a few ignore pixels
+    return np.clip(rgb, 0, 255).astype(np.uint8), mask
+
+
+def make_dataset(root, frames: int = 8, size: int = 64, terrains: int = 4, seed: int = 0) -> Path:
+    root = Path(root)
+    (root / "rgb").mkdir(parents=True, exist_ok=True)
+    (root / "mask").mkdir(exist_ok=True)
+    rng = np.random.default_rng(seed)
+    lines = []
+    for i in range(frames):
+        rgb, mask = make_frame(rng, size)
+        Image.fromarray(rgb).save(root / "rgb" / f"{i:05d}.png")
+        Image.fromarray(mask).save(root / "mask" / f"{i:05d}.png")
+        lines.append(json.dumps({"index": i, "terrain_seed": 100 + i % terrains, "layout_seed": i}))
+    (root / "frames.jsonl").write_text("\n".join(lines) + "\n")
+    return root
