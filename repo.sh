@@ -66,7 +66,12 @@ case "${1:-help}" in
       echo "regolith launch: set ISAACSIM_PATH to an Isaac Sim 5.x install (the folder with isaac-sim.sh), e.g. ISAACSIM_PATH=~/isaacsim ./repo.sh launch" >&2
       exit 2
     fi
-    exec "$ISAACSIM_PATH/kit/kit" "$ROOT/app/omni.regolith.kit" --ext-folder "$ISAACSIM_PATH/exts" \
-      --ext-folder "$ISAACSIM_PATH/apps" --ext-folder "$ROOT/exts" "$@" ;;
+    # Isaac Sim's extension folders (as its isaacsim.exp.full.kit lists them), then ours; the
+    # apps folder makes "isaacsim.exp.full" resolvable as a dependency of app/omni.regolith.kit.
+    folders=()
+    for d in exts extscache extsDeprecated extsUser apps; do
+      [ -d "$ISAACSIM_PATH/$d" ] && folders+=(--ext-folder "$ISAACSIM_PATH/$d")
+    done
+    exec "$ISAACSIM_PATH/kit/kit" "$ROOT/app/omni.regolith.kit" "${folders[@]}" --ext-folder "$ROOT/exts" "$@" ;;
   *) echo "usage: ./repo.sh {setup|demo|test [--kit]|bench|launch}"; exit 2 ;;
 esac

@@ -75,6 +75,11 @@ class GenerateViewModel:
         self.verdict: Verdict | None = None
         self._reset()
 
+    def sync_resolution(self) -> None:
+        """Take the resolution from the config (after a TOML load)."""
+        render = self.doc.get("render")
+        self.width, self.height = render["width"], render["height"]
+
     def _reset(self) -> None:
         self.state, self.message = "idle", ""  # idle | running | done | error | cancelled
         self.done, self.total = 0, self.frames

@@ -110,6 +110,7 @@ class TrainViewModel:
             self.epochs.append(event)
             self.metrics.update({k: event[k] for k in ("epoch", "rock_iou", "miou") if k in event})
         elif kind == "done":
+            self.metrics.update({k: event[k] for k in ("step", "epoch", "rock_iou", "miou") if k in event})
             self.model_path = event.get("model") or event.get("model_path")
             self.state, self.message = "done", f"model written to {self.model_path}"
         elif kind == "error":

@@ -1,0 +1,369 @@
+"""Replicator backend: the headless backend's frame plan, rendered by Kit's RTX renderer and
+written in our dataset layout (same folder, plan, resume rule and manifest as `regolith generate`).
+
+Per layout the stage's /World is re-authored from the plan (same terrain, rocks and keep-clear
+cameras as the headless generator); per frame the record's camera, sun, albedos and star
+brightness are set on the USD prims and one `step_async` renders. rgb, semantic_segmentation
+(raw ids) and distance_to_image_plane annotators are read directly and converted to our files.
+
+Audit: Replicator drops semantic labels on instanced prims (isaac-sim/IsaacSim#253, #256,
+isaac-sim/IsaacLab#1946), which would silently write rocks as unlabelled. So before any frame is
+written a probe camera looks down at the layout's largest rock, and then the first frames are
+checked too: rocks the plan puts in view (instancer positions and scales projected with the
+frame's camera, not hidden by nearer depth) must show rock pixels. If they do not, the backend
+says so, replaces the PointInstancer with plain labelled meshes and re-renders; if rock labels
+are still missing it stops rather than write wrong masks.
+"""
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from .. import IGNORE_ID, REGOLITH, ROCK, SKY
+from ..camera import USD_FROM_OPENCV, CameraPose, focal_length_mm, sun_direction
+from ..errors import RenderError
+
+CAPTURE_ROOT = "/RegolithCapture"
+CAPTURE_CAMERA = CAPTURE_ROOT + "/Camera"
+ROCKS = "/World/Rocks"
+ROCK_MESHES = "/World/RockMeshes"
+MIN_ROCK_PX = 3.0  # a rock must span this many pixels (radius) to be audited
+MIN_EXPECTED = 2  # fewer auditable rocks than this: no verdict for the frame
+FOUND_SHARE = 0.5  # share of auditable rocks that must show rock pixels
+NOT_APPLIED = ("texture_scale_m", "texture_contrast", "exposure")  # Mitsuba-only appearance
+
+
+# -- layout and per-frame authoring (pxr only) -----------------------------------------------
+def layout_scene(cfg, records: list[dict]):
+    """The Scene of one layout: the same terrain, rocks and keep-clear cameras as
+    `omni.regolith.generate.layout_geometry` (a test compares the two)."""
+    from ..plan import layout_keep_clear, sample_frame, terrain_for
+    from ..rocks import make_prototypes
+    from ..scatter import scatter_rocks
+    from ..scene import Scene
+
+    first = records[0]
+    per_layout = cfg.randomization.frames_per_layout
+    start = first["layout"] * per_layout
+    keep_clear = layout_keep_clear([sample_frame(cfg, i) for i in range(start, start + per_layout)])
+    terrain = terrain_for(cfg, first["terrain_seed"])
+    rocks = scatter_rocks(terrain, cfg.rocks, first["layout_seed"], first["rock_count"], first["rock_scale"],
+                          keep_clear=keep_clear)
+    prototypes = make_prototypes(cfg.rocks.model, cfg.rocks.prototypes, cfg.seed)
+    return Scene(cfg, terrain, prototypes, rocks, CameraPose.from_dict(first["camera"]))
+
+
+def author_layout(stage, scene, star_file: str, deinstance: bool) -> None:
+    from ..stage import author_stage
+    from ..viewmodels.stage_vm import clear_world
+
+    clear_world(stage)
+    author_stage(scene, stage, star_file=star_file)
+    if deinstance:
+        deinstance_rocks(stage)
+
+
+def deinstance_rocks(stage, instancer_path: str = ROCKS, dest: str = ROCK_MESHES) -> int:
+    """Replace the PointInstancer by one labelled, non-instanceable mesh per rock (same world
+    geometry and material) and deactivate the instancer. Returns the number of rocks."""
+    from pxr import Usd, UsdGeom, UsdShade
+
+    from ..stage import apply_labels
+
+    inst = UsdGeom.PointInstancer(stage.GetPrimAtPath(instancer_path))
+    if not inst:
+        raise RenderError(f"no PointInstancer at {instancer_path} to de-instance")
+    t = Usd.TimeCode.Default()
+    protos = [stage.GetPrimAtPath(p) for p in inst.GetPrototypesRel().GetTargets()]
+    parent = inst.ComputeLocalToWorldTransform(t)
+    xforms = inst.ComputeInstanceTransformsAtTime(t, t)
+    indices = inst.GetProtoIndicesAttr().Get() or []
+    UsdGeom.Scope.Define(stage, dest)
+    for i, (idx, m) in enumerate(zip(indices, xforms)):
+        proto = UsdGeom.Mesh(protos[idx])
+        xf = UsdGeom.Xform.Define(stage, f"{dest}/Rock_{i:05d}")
+        xf.AddTransformOp().Set(m * parent)
+        mesh = UsdGeom.Mesh.Define(stage, f"{dest}/Rock_{i:05d}/Mesh")
+        for name in ("points", "faceVertexCounts", "faceVertexIndices", "subdivisionScheme", "extent"):
+            value = proto.GetPrim().GetAttribute(name).Get()
+            if value is not None:
+                mesh.GetPrim().GetAttribute(name).Set(value)
+        material = UsdShade.MaterialBindingAPI(proto.GetPrim()).ComputeBoundMaterial()[0]
+        if material:
+            UsdShade.MaterialBindingAPI.Apply(mesh.GetPrim()).Bind(material)
+        apply_labels(mesh.GetPrim(), "rock")
+        xf.GetPrim().SetInstanceable(False)
+    inst.GetPrim().SetActive(False)
+    return len(indices)
+
+
+def _transform_op(prim):
+    from pxr import UsdGeom
+
+    xf = UsdGeom.Xformable(prim)
+    ops = [op for op in xf.GetOrderedXformOps() if op.GetOpType() == UsdGeom.XformOp.TypeTransform]
+    return ops[0] if ops else xf.AddTransformOp()
+
+
+def _matrix(rotation: np.ndarray, translation) -> "Gf.Matrix4d":
+    from pxr import Gf
+
+    m = np.eye(4)
+    m[:3, :3], m[:3, 3] = rotation, translation
+    return Gf.Matrix4d(m.T.tolist())  # USD stores row vectors
+
+
+def ensure_capture_camera(stage):
+    """A camera outside /World, so re-authoring a layout never deletes the render product's camera."""
+    from pxr import Gf, UsdGeom
+
+    UsdGeom.Xform.Define(stage, CAPTURE_ROOT)
+    cam = UsdGeom.Camera.Define(stage, CAPTURE_CAMERA)
+    cam.CreateProjectionAttr(UsdGeom.Tokens.perspective)
+    cam.CreateClippingRangeAttr(Gf.Vec2f(0.01, 10000.0))
+    return cam
+
+
+def apply_frame(stage, record: dict, cfg, width: int, height: int) -> None:
+    """Set one plan record on the stage: camera (pose, field of view), sun, albedos, stars."""
+    from pxr import Gf, UsdGeom, UsdLux, UsdShade
+
+    pose = CameraPose.from_dict(record["camera"])
+    cam = UsdGeom.Camera(stage.GetPrimAtPath(CAPTURE_CAMERA)) or ensure_capture_camera(stage)
+    _transform_op(cam.GetPrim()).Set(_matrix(pose.rotation @ USD_FROM_OPENCV, pose.position))
+    aperture = cfg.camera.sensor_width_mm
+    cam.CreateFocalLengthAttr().Set(float(focal_length_mm(pose.hfov_deg, aperture)))
+    cam.CreateHorizontalApertureAttr().Set(float(aperture))
+    cam.CreateVerticalApertureAttr().Set(float(aperture * height / width))
+    # As stage.py: a DistantLight shines along its local -Z, so local +Z points at the sun.
+    z = sun_direction(record["sun_elevation_deg"], record["sun_azimuth_deg"])
+    x = np.cross([0.0, 0.0, 1.0], z) if abs(z[2]) < 0.999 else np.array([1.0, 0.0, 0.0])
+    x /= np.linalg.norm(x)
+    sun = stage.GetPrimAtPath("/World/Sun")
+    _transform_op(sun).Set(_matrix(np.column_stack([x, np.cross(z, x), z]), [0.0, 0.0, 0.0]))
+    UsdLux.DistantLight(sun).GetIntensityAttr().Set(float(record["sun_irradiance"]) * 1000.0)
+    UsdLux.DomeLight(stage.GetPrimAtPath("/World/Stars")).GetIntensityAttr().Set(float(record["star_brightness"]))
+    for look, key in (("Regolith", "regolith_albedo"), ("Rock", "rock_albedo")):
+        shader = UsdShade.Shader(stage.GetPrimAtPath(f"/World/Looks/{look}/PreviewSurface"))
+        a = float(record[key])
+        shader.GetInput("diffuseColor").Set(Gf.Vec3f(a, a, a))
+
+
+# -- annotator data -> dataset arrays --------------------------------------------------------
+def _label_names(value) -> set[str]:
+    text = value.get("class", "") if isinstance(value, dict) else str(value)
+    return {part.strip().split(":")[-1].lower() for part in str(text).split(",") if part.strip()}
+
+
+def semantic_to_mask(ids: np.ndarray, id_to_labels: dict) -> np.ndarray:
+    """Replicator semantic ids + idToLabels -> our class ids (rock wins over regolith; background
+    is sky; unlabelled or unknown is ignore)."""
+    ids = np.asarray(ids).reshape(np.asarray(ids).shape[:2])
+    lut = {}
+    for key, value in id_to_labels.items():
+        names = _label_names(value)
+        lut[int(key)] = (ROCK if "rock" in names else REGOLITH if "regolith" in names
+                         else SKY if "background" in names else IGNORE_ID)
+    mask = np.full(ids.shape, IGNORE_ID, np.uint8)
+    for sid, cls in lut.items():
+        mask[ids == sid] = cls
+    return mask
+
+
+def planar_depth(raw, mask: np.ndarray) -> np.ndarray:
+    """distance_to_image_plane -> float32 metres, 0 where the pixel sees sky or nothing."""
+    depth = np.asarray(raw, np.float32).reshape(mask.shape).copy()
+    depth[~np.isfinite(depth) | (depth <= 0) | (depth > 1e6) | (mask == SKY)] = 0.0
+    return depth
+
+
+@dataclass(frozen=True)
+class Audit:
+    ok: bool | None  # None: too few rocks in view to tell
+    expected: int
+    found: int
+
+    @property
+    def message(self) -> str:
+        if self.ok is None:
+            return f"audit inconclusive: {self.expected} auditable rock(s) in view"
+        return f"{self.found} of {self.expected} rocks in view show rock pixels"
+
+
+def audit_rock_labels(mask: np.ndarray, depth: np.ndarray, rocks, record: dict,
+                      min_expected: int = MIN_EXPECTED) -> Audit:
+    """Do the rocks the plan puts in view appear as rock pixels? (`rocks`: a RockLayout)"""
+    pose = CameraPose.from_dict(record["camera"])
+    k = record["intrinsics"]
+    h, w = mask.shape
+    radius = rocks.scales[:, 0].astype(float)
+    centre = rocks.positions.astype(float) + np.column_stack([0 * radius, 0 * radius, 0.25 * radius])
+    cam = (centre - pose.position) @ pose.rotation  # world -> OpenCV camera coordinates
+    z = cam[:, 2]
+    safe = np.where(z > 0.05, z, 1.0)
+    u, v = k["fx"] * cam[:, 0] / safe + k["cx"], k["fy"] * cam[:, 1] / safe + k["cy"]
+    r_px = k["fx"] * radius / safe
+    sel = (z > 0.05) & (r_px >= MIN_ROCK_PX) & (u >= 0) & (u <= w - 1) & (v >= 0) & (v <= h - 1)
+    expected = found = 0
+    for i in np.flatnonzero(sel):
+        ui, vi = int(round(u[i])), int(round(v[i]))
+        d = depth[vi, ui]
+        if d <= 0 or d < z[i] - 1.5 * radius[i]:
+            continue  # sky (plan and render disagree) or hidden behind something nearer
+        expected += 1
+        r = max(1, int(0.5 * r_px[i]))
+        found += bool((mask[max(0, vi - r):vi + r + 1, max(0, ui - r):ui + r + 1] == ROCK).any())
+    if expected < min_expected:
+        return Audit(None, expected, found)
+    return Audit(found >= FOUND_SHARE * expected, expected, found)
+
+
+def probe_record(scene, template: dict, width: int, height: int) -> dict | None:
+    """A camera over the layout's largest rock, looking almost straight down at it: nothing can
+    hide that rock, so this audit always concludes (None when the layout has no rocks)."""
+    from ..camera import look_rotation
+
+    rocks = scene.rocks
+    if len(rocks) == 0:
+        return None
+    i = int(np.argmax(rocks.scales[:, 0]))
+    r = float(rocks.scales[i, 0])
+    target = rocks.positions[i].astype(float) + [0.0, 0.0, 0.25 * r]
+    position = target + [-0.2 * r, 0.0, 6.0 * r]  # pitch -88: no degenerate straight-down basis
+    rotation = look_rotation(0.0, float(np.degrees(np.arctan2(-6.0, 0.2))), 0.0)
+    pose = CameraPose(position, rotation, 40.0)
+    return {**template, "index": -1, "camera": pose.to_dict(), "intrinsics": pose.intrinsics(width, height)}
+
+
+# -- the run ---------------------------------------------------------------------------------
+def _log_warn(text: str) -> None:
+    import carb
+
+    carb.log_warn(f"[omni.regolith] {text}")
+
+
+class ReplicatorBackend:
+    """Renders a `GenerateRequest` in the stage `stage_fn()` returns (its /World is replaced)."""
+
+    def __init__(self, stage_fn, rt_subframes: int = 8, audit_frames: int = 3, star_dir=None,
+                 warn=_log_warn, max_inconclusive: int = 20):
+        self._stage_fn = stage_fn
+        self.rt_subframes = rt_subframes
+        self.audit_frames = audit_frames  # conclusive audits that must pass before auditing stops
+        self.max_inconclusive = max_inconclusive
+        self.star_dir = star_dir
+        self.warn = warn
+        self.deinstanced = False
+        self.probed = False
+        self.audits: list[Audit] = []  # every audit, probes included (goes to the manifest)
+        self.frame_audits: list[Audit] = []
+
+    async def run(self, request, progress=None) -> str:
+        import omni.replicator.core as rep
+
+        from ..dataset import DatasetWriter, frame_done, prepare, write_manifest
+        from ..generate import load_or_write_plan
+        from ..viewmodels.stage_vm import star_texture_file
+
+        cfg, root = request.config, Path(request.out_dir)
+        w, h = request.width, request.height
+        prepare(root, cfg, w, h)
+        plan = load_or_write_plan(root, cfg, request.frames, w, h)
+        todo = [r for r in plan if not frame_done(root, r["index"])]
+        groups: dict[int, list] = {}
+        for record in todo:
+            groups.setdefault(record["layout"], []).append(record)
+        stage = self._stage_fn()
+        star_file = str(star_texture_file(cfg, self.star_dir))
+        ensure_capture_camera(stage)
+        rep.orchestrator.set_capture_on_play(False)
+        product = rep.create.render_product(CAPTURE_CAMERA, (w, h))
+        annotators = {
+            "rgb": rep.AnnotatorRegistry.get_annotator("rgb"),
+            "semantic": rep.AnnotatorRegistry.get_annotator("semantic_segmentation", init_params={"colorize": False}),
+            "depth": rep.AnnotatorRegistry.get_annotator("distance_to_image_plane"),
+        }
+        for annotator in annotators.values():
+            annotator.attach([product])
+        timings = {"layout_s": 0.0, "render_s": 0.0}
+        t0 = time.perf_counter()
+        done = 0
+        try:
+            with DatasetWriter(root) as writer:
+                for layout in sorted(groups):
+                    t = time.perf_counter()
+                    scene = layout_scene(cfg, groups[layout])
+                    author_layout(stage, scene, star_file, self.deinstanced)
+                    if not self.probed:
+                        await self._probe(stage, rep, annotators, scene, groups[layout][0], cfg, w, h)
+                    timings["layout_s"] += time.perf_counter() - t
+                    for record in groups[layout]:
+                        t = time.perf_counter()
+                        apply_frame(stage, record, cfg, w, h)
+                        rgb, mask, depth = await self._render(rep, annotators)
+                        if self._auditing():
+                            rgb, mask, depth = await self._audit(stage, rep, annotators, scene, record,
+                                                                 (rgb, mask, depth))
+                        timings["render_s"] += time.perf_counter() - t
+                        writer.write_frame(record["index"], rgb, mask, depth, record)
+                        done += 1
+                        if progress is not None:
+                            progress(done, len(todo))
+            await rep.orchestrator.wait_until_complete_async()
+        finally:
+            for annotator in annotators.values():
+                annotator.detach()
+            product.destroy()
+            stage.RemovePrim(CAPTURE_ROOT)
+        timings["total_s"] = time.perf_counter() - t0
+        info = {"backend": "replicator", "rt_subframes": self.rt_subframes, "deinstanced_rocks": self.deinstanced,
+                "audit": [a.message for a in self.audits], "not_applied": list(NOT_APPLIED)}
+        write_manifest(root, cfg, w, h, len(plan), info, timings)
+        return f"wrote {done} frames ({len(plan) - len(todo)} already done) to {root}"
+
+    async def _render(self, rep, annotators):
+        await rep.orchestrator.step_async(rt_subframes=self.rt_subframes, delta_time=0.0)
+        rgb = np.asarray(annotators["rgb"].get_data())[..., :3].astype(np.uint8)
+        semantic = annotators["semantic"].get_data()
+        mask = semantic_to_mask(semantic["data"], semantic["info"]["idToLabels"])
+        depth = planar_depth(annotators["depth"].get_data(), mask)
+        return rgb, mask, depth
+
+    def _auditing(self) -> bool:
+        conclusive = sum(a.ok is not None for a in self.frame_audits)
+        return conclusive < self.audit_frames and len(self.frame_audits) - conclusive < self.max_inconclusive
+
+    async def _probe(self, stage, rep, annotators, scene, template, cfg, w, h) -> None:
+        """Before any frame is written: look down at the largest rock; it must be rock pixels."""
+        record = probe_record(scene, template, w, h)
+        if record is None:
+            return
+        apply_frame(stage, record, cfg, w, h)
+        await self._audit(stage, rep, annotators, scene, record, await self._render(rep, annotators), 1)
+        self.probed = True
+
+    async def _audit(self, stage, rep, annotators, scene, record, frame, min_expected=MIN_EXPECTED):
+        audit = audit_rock_labels(frame[1], frame[2], scene.rocks, record, min_expected)
+        self.audits.append(audit)
+        if record["index"] >= 0:
+            self.frame_audits.append(audit)
+        if audit.ok is not False:
+            return frame
+        what = "probe" if record["index"] < 0 else f"frame {record['index']}"
+        if self.deinstanced:
+            raise RenderError(f"{what}: rock labels missing on de-instanced rocks ({audit.message}); "
+                              "no mask written")
+        self.warn(f"{what}: {audit.message}: Replicator dropped the labels of instanced "
+                  "rocks (IsaacSim#253/#256, IsaacLab#1946); re-rendering with de-instanced rocks")
+        deinstance_rocks(stage)
+        self.deinstanced = True
+        frame = await self._render(rep, annotators)
+        retry = audit_rock_labels(frame[1], frame[2], scene.rocks, record, min_expected)
+        self.audits.append(retry)
+        if retry.ok is False:
+            raise RenderError(f"{what}: rock labels still missing after de-instancing "
+                              f"({retry.message}); no mask written")
+        return frame

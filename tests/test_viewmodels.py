@@ -1,0 +1,236 @@
+"""The panels' logic without Kit: validation, TOML round trip, Build into an in-memory stage,
+a training child process read line by line, and preview inference on an array."""
+from __future__ import annotations
+
+import sys
+import textwrap
+
+import numpy as np
+import pytest
+from pxr import Usd, UsdGeom
+
+from omni.regolith import ROCK, SKY
+from omni.regolith.config import load_config
+from omni.regolith.viewmodels import (ConfigDocument, GenerateViewModel, PreviewViewModel,
+                                      RandomizationViewModel, StageViewModel, TrainViewModel)
+from omni.regolith.viewmodels.process import cli_command, parse_event
+
+SMALL = ["terrain.resolution=32", "terrain.size_m=30.0", "craters.count=5", "rocks.count=20",
+         "rocks.prototypes=2", "lighting.star_texture_width=64", "lighting.star_count=20"]
+
+
+@pytest.fixture
+def doc():
+    return ConfigDocument(load_config(None, SMALL))
+
+
+def test_inline_messages_name_the_field(doc):
+    stage = StageViewModel(doc)
+    assert stage.set("terrain.resolution", 3) == "terrain.resolution: 3 is outside the allowed range [8, 4096]"
+    assert not stage.can_build and stage.errors
+    assert stage.set("terrain.resolution", 32) == ""
+    stage.set("rocks.min_radius_m", 2.0)
+    stage.set("rocks.max_radius_m", 1.0)
+    assert "below rocks.min_radius_m" in stage.message("rocks.max_radius_m")
+    stage.set("rocks.max_radius_m", 3.0)
+    assert stage.can_build
+    assert {f.path for f in stage.fields} >= {"seed", "terrain.resolution", "craters.count", "rocks.burial"}
+    with pytest.raises(KeyError):
+        stage.set("terrain.nope", 1)
+
+
+def test_every_randomization_range_is_a_validated_pair(doc):
+    rnd = RandomizationViewModel(doc)
+    names = {f.name for f in rnd.ranges}
+    assert {"sun_elevation_deg", "rock_count", "camera_pitch_deg", "hfov_deg"} <= names
+    assert all(f.is_pair for f in rnd.ranges) and {f.name for f in rnd.scalars} == {
+        "frames_per_layout", "layouts_per_terrain"}
+    assert rnd.set_max("rock_count", 600) == ""
+    assert rnd.set_min("rock_count", 700) == "randomization.rock_count: min 700 > max 600"
+    assert rnd.errors == ["randomization.rock_count: min 700 > max 600"]
+    rnd.set_max("rock_count", 900)
+    assert rnd.message("rock_count") == "" and rnd.range("rock_count") == (700, 900)
+    assert "outside the allowed range" in rnd.set_max("sun_elevation_deg", 95.0)
+
+
+def test_toml_round_trip_is_the_cli_config(doc, tmp_path):
+    rnd = RandomizationViewModel(doc)
+    rnd.set_min("sun_elevation_deg", 10.0)
+    rnd.set("frames_per_layout", 7)
+    path = tmp_path / "ui.toml"
+    assert rnd.save(path), rnd.status
+    cfg = load_config(path)  # what `regolith generate --config ui.toml` reads
+    assert cfg.randomization.sun_elevation_deg == (10.0, 90.0)
+    assert cfg.randomization.frames_per_layout == 7 and cfg.terrain.resolution == 32
+    other = RandomizationViewModel(ConfigDocument())
+    assert other.load(path) and other.doc.config() == cfg
+    rnd.set_min("hfov_deg", 200.0)
+    assert not rnd.save(tmp_path / "bad.toml") and "hfov_deg" in rnd.status
+    assert not (tmp_path / "bad.toml").exists()
+    assert not other.load(tmp_path / "missing.toml") and "not found" in other.status
+
+
+def test_build_writes_the_lunar_stage_into_a_given_stage(doc, tmp_path):
+    vm = StageViewModel(doc, star_dir=tmp_path)
+    stage = Usd.Stage.CreateInMemory()
+    assert vm.build(stage), vm.status
+    for path in ("/World/Terrain", "/World/Rocks", "/World/Sun", "/World/Stars", "/World/Rover/Camera"):
+        assert stage.GetPrimAtPath(path).IsValid(), path
+    n = len(UsdGeom.PointInstancer(stage.GetPrimAtPath("/World/Rocks")).GetPositionsAttr().Get())
+    assert 0 < n <= 20 and f"{n} rocks" in vm.status
+    assert (stage.GetPrimAtPath("/World/Stars").GetAttribute("inputs:texture:file").Get().path).startswith("/")
+    vm.set("rocks.count", 5)
+    assert vm.build(stage)  # a rebuild replaces /World instead of failing on existing ops
+    assert len(UsdGeom.PointInstancer(stage.GetPrimAtPath("/World/Rocks")).GetPositionsAttr().Get()) <= 5
+    assert vm.save(tmp_path / "s" / "moon.usda"), vm.status
+    assert (tmp_path / "s" / "stars.png").exists()
+    vm.set("terrain.resolution", 2)
+    assert not vm.build(stage) and "terrain.resolution" in vm.status
+
+
+FAKE_TRAINER = textwrap.dedent('''
+    import json, sys
+    args = sys.argv[1:]
+    assert args[:2] == ["train", "--json-progress"], args
+    out = args[args.index("--out") + 1]
+    def emit(**kw): print(json.dumps(kw), flush=True)
+    emit(event="start", total_steps=4)
+    print("a line that is not JSON")
+    for step in range(1, 5):
+        emit(event="step", step=step, epoch=step // 3, loss=1.0 / step, lr=1e-4, images_per_s=12.5)
+        if step == 2:
+            emit(event="epoch", epoch=0, rock_iou=0.41, miou=0.62)
+    if "--fail" in args:
+        emit(event="error", message="CUDA out of memory")
+        sys.exit(3)
+    emit(event="done", model=out + "/model")
+''')
+
+
+@pytest.fixture
+def fake_trainer(tmp_path):
+    script = tmp_path / "fake_regolith.py"
+    script.write_text(FAKE_TRAINER)
+    return [sys.executable, str(script)]
+
+
+def test_training_subprocess_is_parsed_into_metrics(fake_trainer, tmp_path):
+    vm = TrainViewModel(data_dir=str(tmp_path), out_dir=str(tmp_path / "run"), cli=fake_trainer)
+    assert vm.command()[len(fake_trainer):][:2] == ["train", "--json-progress"]
+    assert vm.start(), vm.message
+    assert vm.wait(timeout=60) == "done", vm.message
+    assert vm.model_path == str(tmp_path / "run" / "model") and vm.progress == 1.0
+    assert vm.losses == [(1, 1.0), (2, 0.5), (3, 1 / 3), (4, 0.25)]
+    assert vm.metrics["rock_iou"] == 0.41 and vm.metrics["miou"] == 0.62
+    assert vm.metrics["images_per_s"] == 12.5 and "a line that is not JSON" in vm.log
+    assert "rock IoU 0.410" in vm.summary()
+
+
+def test_training_error_and_validation(fake_trainer, tmp_path):
+    vm = TrainViewModel(data_dir=str(tmp_path), out_dir=str(tmp_path / "r"), extra_args="--fail",
+                        cli=fake_trainer)
+    assert vm.start() and vm.wait(timeout=60) == "error"
+    assert vm.message == "error: CUDA out of memory"
+    bad = TrainViewModel(data_dir=str(tmp_path / "nope"), out_dir="", cli=fake_trainer)
+    assert not bad.start() and "does not exist" in bad.message and "output folder" in bad.message
+
+
+def test_training_can_be_stopped(tmp_path):
+    script = tmp_path / "slow.py"
+    script.write_text("import json, time\nprint(json.dumps({'event': 'start', 'total_steps': 9}), flush=True)\n"
+                      "time.sleep(60)\n")
+    vm = TrainViewModel(data_dir=str(tmp_path), out_dir=str(tmp_path), cli=[sys.executable, str(script)])
+    assert vm.start()
+    vm.stop()
+    assert vm.state == "stopped" and not vm.proc.running
+
+
+def test_parse_event_and_cli_command():
+    assert parse_event('{"event": "step", "step": 3}') == {"event": "step", "step": 3}
+    assert parse_event("step 3") is None and parse_event('{"step": 3}') is None
+    assert parse_event("{not json") is None
+    assert cli_command("/x/python") == ["/x/python", "-m", "omni.regolith.cli"]
+
+
+def test_generate_validates_and_runs_headless_subprocess(doc, tmp_path):
+    script = tmp_path / "fake_generate.py"
+    script.write_text("import sys\nargs = sys.argv[1:]\nassert args[0] == 'generate'\n"
+                      "n = int(args[args.index('--frames') + 1])\n"
+                      "for i in range(1, n + 1):\n    print(f'generate x: {i}/{n} frames', flush=True)\n")
+    vm = GenerateViewModel(doc, cli=[sys.executable, str(script)], backend="headless", frames=3)
+    assert not vm.start() and "output folder: required" in vm.message
+    vm.out_dir, vm.width, vm.height = str(tmp_path / "ds"), 4, 64
+    assert vm.validate() == ["width: 4 must be within [8, 8192]"]
+    vm.width = 32
+    vm.backend = "replicator"
+    assert "needs Isaac Sim" in " ".join(vm.validate())
+    vm.backend = "headless"
+    assert vm.start(), vm.message
+    assert vm.verdict is not None and vm.verdict.message
+    vm.proc.wait(60)
+    vm.poll()
+    assert vm.state == "done" and vm.done == 3 and vm.progress == 1.0
+    argv = vm.proc.argv
+    cfg = load_config(argv[argv.index("--config") + 1])
+    assert cfg.terrain.resolution == 32 and argv[argv.index("--resolution") + 1] == "32x64"
+
+
+def test_generate_memory_preflight_can_refuse(doc, tmp_path, monkeypatch):
+    import omni.regolith.memory as memory
+
+    monkeypatch.setattr(memory, "verdict", lambda need, *a, **k: (False, "needs 900 GiB: would NOT fit"))
+    calls = []
+    vm = GenerateViewModel(doc, out_dir=str(tmp_path), replicator_launcher=lambda req, v: calls.append(req))
+    assert not vm.start() and "would NOT fit" in vm.message and not calls
+    vm.force = True
+    assert vm.start() and len(calls) == 1
+    req = calls[0]
+    assert (req.config.render.width, req.config.render.height) == (vm.width, vm.height)
+    vm.report(40, 100)
+    assert vm.progress == 0.4
+    vm.finish(True, "wrote it")
+    assert vm.state == "done" and vm.progress == 1.0
+
+
+def test_generate_without_memory_module_still_starts(doc, tmp_path, monkeypatch):
+    monkeypatch.setitem(sys.modules, "omni.regolith.memory", None)  # import fails like a missing module
+    cancelled = []
+    vm = GenerateViewModel(doc, out_dir=str(tmp_path), replicator_launcher=lambda r, v: lambda: cancelled.append(1))
+    assert vm.start() and vm.verdict.ok is None and "unavailable" in vm.verdict.message
+    vm.cancel()
+    assert cancelled == [1] and vm.state == "cancelled"
+
+
+class FakeSegmenter:
+    """Rock where the image is bright, sky where it is black: enough to check the plumbing."""
+
+    def predict(self, rgb):
+        gray = rgb.mean(-1)
+        return np.where(gray > 200, ROCK, np.where(gray < 10, SKY, 0)).astype(np.uint8)
+
+
+def test_preview_inference_overlay_and_rate():
+    loaded = []
+    vm = PreviewViewModel(loader=lambda path: loaded.append(path) or FakeSegmenter())
+    with pytest.raises(RuntimeError):
+        vm.infer(np.zeros((4, 4, 3), np.uint8))
+    assert vm.load() and loaded == [None]  # '' checkpoint -> the embedded default model
+    img = np.full((8, 10, 4), 128, np.uint8)
+    img[:2] = 0
+    img[4:, 5:] = 255
+    for _ in range(3):
+        out = vm.infer(img)
+    assert out.shape == (8, 10, 4) and out.dtype == np.uint8 and (out[..., 3] == 255).all()
+    assert vm.frames == 3 and vm.rock_fraction == pytest.approx(20 / 80)
+    assert tuple(out[6, 7, :3]) != (255, 255, 255)  # rock pixels are tinted
+    assert vm.fps > 0 and "frames/s" in vm.summary()
+
+
+def test_preview_load_error_is_reported():
+    from omni.regolith.errors import ModelError
+
+    def fail(path):
+        raise ModelError("no default model; train one")
+
+    vm = PreviewViewModel(checkpoint="", loader=fail)
+    assert not vm.load() and vm.status == "error: no default model; train one" and not vm.loaded
