@@ -165,6 +165,13 @@ def test_every_button_of_every_panel_is_wired(standin, cfg, tmp_path):
                     ("Train", "Start"), ("Train", "Stop"),
                     ("Preview", "Load model"), ("Preview", "Start"), ("Preview", "Stop")]
         assert sorted(buttons) == sorted(expected)
+        (label,) = standin.find("Label", text="terrain.resolution")
+        field = next(w for w in label.parent.children if type(w).__name__ == "IntField")
+        field.model.set_value(3)
+        (message,) = [m for m in standin.find("Label") if m.text.startswith("terrain.resolution: 3 ")]
+        assert message.visible and not win.stage_vm.can_build
+        field.model.set_value(32)
+        assert not message.visible and message.text == ""
         _in_section(standin, "Generate", "IntField")[0].model.set_value(2)  # frames
         assert win.gen_vm.frames == 2 and win.gen_vm.backend == "replicator"
         stage = omni.usd.get_context().get_stage()

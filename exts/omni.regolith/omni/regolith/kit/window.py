@@ -129,7 +129,7 @@ class RegolithWindow:
 
     def _config_row(self, spec) -> None:
         with ui.HStack(height=0):
-            ui.Label(spec.name, width=LABEL_W, tooltip=spec.doc or spec.path)
+            ui.Label(spec.path.removeprefix("randomization."), width=LABEL_W, tooltip=spec.doc or spec.path)
             value = self.doc.get(spec.path)
             if spec.kind == "choice":
                 combo = ui.ComboBox(list(spec.choices).index(value), *spec.choices)
