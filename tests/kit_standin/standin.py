@@ -39,7 +39,7 @@ def uninstall() -> None:
         sys.path.remove(str(HERE))
     for name in list(sys.modules):
         if name == "carb" or name.startswith(("carb.", "omni.ui", "omni.ext", "omni.kit", "omni.usd",
-                                              "omni.replicator", "omni.regolith.kit", "standin")):
+                                              "omni.replicator", "omni.regolith.kit", "standin", "raycast")):
             del sys.modules[name]
 
 
