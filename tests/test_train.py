@@ -186,5 +186,27 @@ def test_geometric_augmentation_keeps_mask_ids_and_photometric_is_seeded():
     assert torch.equal(photometric(x, torch.Generator(), AugmentConfig(enabled=False)), x)
 
 
+def test_fast_decode_head_matches_the_transformers_one():
+    from omni.regolith.segformer import build_model
+
+    torch.manual_seed(0)
+    ref = build_model("b0", fast_head=False)
+    fast = build_model("b0")
+    fast.load_state_dict(ref.state_dict())
+    x = torch.randn(2, 3, 64, 96)
+    for m in (ref, fast):  # batch-norm on batch statistics, drop-path, gradients; the final dropout
+        m.train()          # draws its mask in memory order, which differs with the tensor's layout
+        m.decode_head.dropout.eval()
+    torch.manual_seed(1)
+    a = ref(pixel_values=x).logits
+    torch.manual_seed(1)
+    b = fast(pixel_values=x).logits
+    assert torch.allclose(a, b, atol=1e-5, rtol=1e-4)
+    a.square().mean().backward()
+    b.square().mean().backward()
+    for p, q in zip(ref.parameters(), fast.parameters()):
+        assert torch.allclose(p.grad, q.grad, atol=1e-5, rtol=1e-3)
+
+
 def test_config_defaults_validate():
     assert config_from_dict({}) == TrainConfig()

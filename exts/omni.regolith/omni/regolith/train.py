@@ -20,7 +20,7 @@ import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .augment import AugmentConfig
+from .augment import AugmentConfig, switch
 from .config import _build, choice, merge, num
 from .errors import ConfigError, DatasetError
 from .io import atomic_write_bytes, atomic_write_text
@@ -45,6 +45,7 @@ class TrainConfig:
     seed: int = num(0, 0, 2**31 - 1)
     val_fraction: float = num(0.15, 0.01, 0.9, "share of terrains (not frames) held out for validation")
     checkpoint_every: int = num(0, 0, 10**9, "extra checkpoint every N steps; 0: each epoch only")
+    compile: bool = switch(False, "torch.compile the model on CUDA (faster after a minute of compiling)")
     augment: AugmentConfig = field(default_factory=AugmentConfig)
 
 
@@ -173,6 +174,49 @@ def _load_checkpoint(path, model, opt, sched, device) -> dict:
     return state
 
 
+class TrainStep:
+    """One optimizer step on a uint8 (B, S, S, 3) batch: photometric augmentation on the device
+    (generator seeded by (seed, step)), bf16 autocast + channels_last on CUDA, CE loss at full size
+    ignoring 255, AdamW, schedule. Returns the detached loss (no host sync)."""
+
+    def __init__(self, model, opt, sched, cfg: TrainConfig, device):
+        import torch
+
+        from .segformer import IMAGENET_MEAN, IMAGENET_STD
+
+        self.model, self.opt, self.sched, self.cfg, self.device = model, opt, sched, cfg, device
+        self.mean = torch.tensor(IMAGENET_MEAN, device=device).view(1, 3, 1, 1) * 255
+        self.std = torch.tensor(IMAGENET_STD, device=device).view(1, 3, 1, 1) * 255
+        self.amp = dict(device_type=device.type, dtype=torch.bfloat16, enabled=device.type == "cuda")
+        self.forward = model
+        if cfg.compile and device.type == "cuda":
+            self.forward = torch.compile(model)
+
+    def __call__(self, images, masks, step: int):
+        import torch
+        import torch.nn.functional as F
+
+        from .augment import photometric
+
+        cfg, dev = self.cfg, self.device
+        g = torch.Generator(device=dev).manual_seed(cfg.seed * 1_000_003 + step)
+        x = images.to(dev, non_blocking=True).permute(0, 3, 1, 2).float()
+        y = masks.to(dev, non_blocking=True).long()
+        x = ((photometric(x, g, cfg.augment) - self.mean) / self.std).contiguous(memory_format=torch.channels_last)
+        with torch.autocast(**self.amp):
+            logits = self.forward(pixel_values=x).logits
+        logits = F.interpolate(logits.float(), size=y.shape[-2:], mode="bilinear", align_corners=False)
+        valid = (y != 255).sum().clamp_min(1)  # an all-ignore batch gives 0 loss, not nan
+        loss = F.cross_entropy(logits, y, ignore_index=255, reduction="sum") / valid
+        self.opt.zero_grad(set_to_none=True)
+        loss.backward()
+        if cfg.grad_clip > 0:
+            torch.nn.utils.clip_grad_norm_(self.model.parameters(), cfg.grad_clip)
+        self.opt.step()
+        self.sched.step()
+        return loss.detach()
+
+
 def evaluate(model, loader, size: int, device):
     """Confusion matrix over the whole loader, predicted like `Segmenter` does at inference."""
     import torch
@@ -197,13 +241,11 @@ def train(data, out, cfg: TrainConfig, *, val=None, init=None, resume: bool = Fa
           max_steps: int | None = None, progress=None, force: bool = False) -> dict:
     """Run (or resume) training into `out`; returns the `done` event's fields."""
     import torch
-    import torch.nn.functional as F
 
     from . import trainset
-    from .augment import photometric
     from .inference import resolve_device
     from .metrics import summarize
-    from .segformer import IMAGENET_MEAN, IMAGENET_STD, build_model, check_config, load_model, save_model, size_of
+    from .segformer import build_model, check_config, load_model, save_model, size_of
 
     progress = progress or Progress(json_lines=False)
     out, device = Path(out), resolve_device(device)
@@ -259,13 +301,11 @@ def train(data, out, cfg: TrainConfig, *, val=None, init=None, resume: bool = Fa
         "init": str(init) if init else None, "device": str(device), "workers": workers,
         "torch": torch.__version__, "train_frames": len(train_s), "val_frames": len(val_s)}, indent=2) + "\n")
 
-    amp = dict(device_type=device.type, dtype=torch.bfloat16, enabled=device.type == "cuda")
-    mean = torch.tensor(IMAGENET_MEAN, device=device).view(1, 3, 1, 1) * 255
-    std = torch.tensor(IMAGENET_STD, device=device).view(1, 3, 1, 1) * 255
+    train_step = TrainStep(model, opt, sched, cfg, device)
     n_params = sum(p.numel() for p in model.parameters())
     progress.event("start", run_dir=str(out), device=str(device), model=cfg.model, parameters=n_params,
                    train_frames=len(train_s), val_frames=len(val_s), steps_per_epoch=steps_per_epoch,
-                   total_steps=total, step=st["step"], epoch=st["epoch"], resumed=resume, memory=memory_note)
+                   total_steps=total, step=st["step"], epoch=st["epoch"], epochs=cfg.epochs, resumed=resume, memory=memory_note)
     progress.begin(total, st["step"])
 
     def checkpoint():
@@ -283,26 +323,12 @@ def train(data, out, cfg: TrainConfig, *, val=None, init=None, resume: bool = Fa
             sampler.set_epoch(st["epoch"], st["batch"])
             t_epoch = time.perf_counter()
             for images, masks in train_loader:
-                g = torch.Generator(device=device).manual_seed(cfg.seed * 1_000_003 + st["step"])
-                x = images.to(device, non_blocking=True).permute(0, 3, 1, 2).float()
-                y = masks.to(device, non_blocking=True).long()
-                x = ((photometric(x, g, cfg.augment) - mean) / std).contiguous(memory_format=torch.channels_last)
-                with torch.autocast(**amp):
-                    logits = model(pixel_values=x).logits
-                logits = F.interpolate(logits.float(), size=y.shape[-2:], mode="bilinear", align_corners=False)
-                valid = (y != 255).sum().clamp_min(1)  # an all-ignore batch gives 0 loss, not nan
-                loss = F.cross_entropy(logits, y, ignore_index=255, reduction="sum") / valid
-                opt.zero_grad(set_to_none=True)
-                loss.backward()
-                if cfg.grad_clip > 0:
-                    torch.nn.utils.clip_grad_norm_(model.parameters(), cfg.grad_clip)
-                opt.step()
-                sched.step()
-                loss_acc += loss.detach()
+                loss = train_step(images, masks, st["step"])
+                loss_acc += loss
                 st["step"] += 1
                 st["batch"] += 1
                 st["loss_count"] += 1
-                progress.step(st["step"], st["epoch"], loss.detach(), sched.get_last_lr()[0], cfg.batch_size,
+                progress.step(st["step"], st["epoch"] + 1, loss, sched.get_last_lr()[0], cfg.batch_size,
                               force=st["batch"] == steps_per_epoch)
                 if cfg.checkpoint_every and st["step"] % cfg.checkpoint_every == 0 or stop.set:
                     st["loss_sum"] += float(loss_acc)

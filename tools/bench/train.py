@@ -1,0 +1,236 @@
+"""SegFormer training throughput and inference latency, end to end from PNGs on disk.
+
+Training images/s includes PNG decoding, crops and flips in DataLoader workers, the photometric
+augmentation on the device and the AdamW step (the exact `TrainStep` that `regolith train` runs);
+"model only" repeats it on a batch already on the device, to show whether data loading limits.
+Inference is `Segmenter` on one 512x512 frame: uint8 numpy in, class mask out.
+Defaults: B0 at 512x512 on a GPU, 256x256 on CPU. Without --data a synthetic dataset in our
+layout is written to a temp dir first.
+Usage: python tools/bench/train.py [--data DIR] [--device auto|cpu|cuda] [--steps N] [--batch-size N]
+Targets: >= 600 train images/s on one H100/H200, <= 2 ms GPU inference, <= 150 ms CPU inference.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "exts" / "omni.regolith"))
+
+TRAIN_TARGET, GPU_MS_TARGET, CPU_MS_TARGET = 600.0, 2.0, 150.0
+
+
+def synthetic_dataset(root: Path, frames: int, size: int, seed: int = 0) -> Path:
+    """Render-like frames (dark sky, shaded ground, bright rocks, grain) so PNG decode costs are real."""
+    from PIL import Image
+
+    rng = np.random.default_rng(seed)
+    (root / "rgb").mkdir(parents=True, exist_ok=True)
+    (root / "mask").mkdir(exist_ok=True)
+    yy, xx = np.mgrid[0:size, 0:size].astype(np.float32)
+    lines = []
+    for i in range(frames):
+        horizon = int(rng.integers(size // 6, size // 3))
+        mask = np.zeros((size, size), np.uint8)
+        mask[:horizon] = 2
+        ground = 70 + 80 * yy / size + 12 * np.sin(xx / rng.uniform(5, 30)) * np.cos(yy / rng.uniform(5, 30))
+        ground += rng.normal(0, 5, (size, size)).astype(np.float32)
+        for _ in range(int(rng.integers(10, 40))):
+            cy, cx, r = rng.uniform(horizon, size), rng.uniform(0, size), rng.uniform(2, size / 20)
+            disc = (yy - cy) ** 2 + (xx - cx) ** 2 <= r * r
+            mask[disc] = 1
+            ground[disc] = 200 - 100 * np.clip((xx[disc] - cx) / r, 0, 1)
+        ground[:horizon] = rng.normal(6, 2, (horizon, size))
+        rgb = np.clip(np.stack([ground, ground * 0.98, ground * 0.95], -1), 0, 255).astype(np.uint8)
+        Image.fromarray(rgb).save(root / "rgb" / f"{i:05d}.png", compress_level=1)
+        Image.fromarray(mask).save(root / "mask" / f"{i:05d}.png", compress_level=1)
+        lines.append(json.dumps({"index": i, "terrain_seed": i % 8, "layout_seed": i}))
+    (root / "frames.jsonl").write_text("\n".join(lines) + "\n")
+    return root
+
+
+def device_name(device) -> str:
+    import torch
+
+    if device.type == "cuda":
+        return torch.cuda.get_device_name(device)
+    return f"{os.cpu_count()} CPU cores ({platform.processor() or platform.machine()})"
+
+
+def sync(device):
+    import torch
+
+    if device.type == "cuda":
+        torch.cuda.synchronize(device)
+
+
+def bench_train(samples, args, device, compile_model: bool) -> dict:
+    import torch
+
+    from omni.regolith import trainset
+    from omni.regolith.segformer import build_model
+    from omni.regolith.train import TrainConfig, TrainStep, _param_groups
+
+    cfg = TrainConfig(model=args.model, batch_size=args.batch_size, image_size=args.image_size,
+                      workers=args.workers, compile=compile_model)
+    torch.manual_seed(0)
+    model = build_model(args.model).to(device).to(memory_format=torch.channels_last).train()
+    opt = torch.optim.AdamW(_param_groups(model, cfg.weight_decay), lr=cfg.lr, fused=device.type == "cuda" or None)
+    sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda s: 1.0)
+    step = TrainStep(model, opt, sched, cfg, device)
+    loader, sampler, _ = trainset.make_loaders(samples, samples[:1], cfg.image_size, cfg.batch_size, cfg.augment,
+                                               0, args.workers, device.type == "cuda")
+
+    def batches():
+        epoch = 0
+        while True:
+            sampler.set_epoch(epoch)
+            yield from loader
+            epoch += 1
+
+    it = batches()
+    warm = args.warmup + (10 if compile_model else 0)
+    t0 = time.perf_counter()
+    first = None
+    for i in range(warm):
+        images, masks = next(it)
+        step(images, masks, i)
+        if i == 0:
+            sync(device)
+            first = time.perf_counter() - t0
+    sync(device)
+    t = time.perf_counter()
+    for i in range(args.steps):
+        images, masks = next(it)
+        step(images, masks, warm + i)
+    sync(device)
+    e2e = args.steps * args.batch_size / (time.perf_counter() - t)
+    # the same steps on one batch already on the device: the model + augmentation alone
+    images, masks = images.to(device), masks.to(device)
+    sync(device)
+    t = time.perf_counter()
+    for i in range(args.steps):
+        step(images, masks, i)
+    sync(device)
+    model_only = args.steps * args.batch_size / (time.perf_counter() - t)
+    peak = torch.cuda.max_memory_allocated(device) / 2**30 if device.type == "cuda" else None
+    del loader, it
+    return {"images_per_s": round(e2e, 1), "model_only_images_per_s": round(model_only, 1),
+            "first_step_s": round(first, 2), "peak_gpu_gib": round(peak, 2) if peak else None}
+
+
+def bench_infer(device, mode: str, iters: int) -> dict:
+    """Median ms per 512x512 frame, batch 1: predict(numpy) and predict_tensor(on-device uint8)."""
+    import torch
+
+    from omni.regolith.inference import Segmenter
+    from omni.regolith.segformer import build_model
+
+    torch.manual_seed(0)
+    seg = Segmenter(build_model("b0").eval(), (512, 512), device=device)
+    if mode == "cuda_graphs" and not seg.enable_cuda_graphs((1,)):
+        return {"error": "CUDA graph capture failed"}
+    if mode == "compile":
+        seg.compile()
+    frame = np.random.default_rng(0).integers(0, 255, (512, 512, 3), dtype=np.uint8)
+    on_dev = torch.from_numpy(frame)[None].to(device)
+    for _ in range(10 if mode != "compile" else 30):
+        seg.predict(frame)
+    out = {}
+    for name, fn in (("predict_ms", lambda: seg.predict(frame)), ("on_device_ms", lambda: seg.predict_tensor(on_dev))):
+        times = []
+        for _ in range(iters):
+            sync(device)
+            t = time.perf_counter()
+            fn()
+            sync(device)
+            times.append((time.perf_counter() - t) * 1000)
+        out[name] = round(statistics.median(times), 3)
+    return out
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--data", help="dataset dir in our layout (default: a synthetic one in a temp dir)")
+    ap.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda"])
+    ap.add_argument("--steps", type=int, help="timed training steps (default 50 GPU, 3 CPU)")
+    ap.add_argument("--warmup", type=int, default=None)
+    ap.add_argument("--batch-size", type=int)
+    ap.add_argument("--image-size", type=int)
+    ap.add_argument("--workers", type=int)
+    ap.add_argument("--model", default="b0")
+    ap.add_argument("--frames", type=int, help="synthetic frames to write (default 256 GPU, 24 CPU)")
+    ap.add_argument("--no-compile", action="store_true", help="skip the torch.compile variants")
+    ap.add_argument("--skip-train", action="store_true")
+    args = ap.parse_args()
+
+    import torch
+
+    from omni.regolith import trainset
+    from omni.regolith.inference import resolve_device
+
+    device = resolve_device(args.device)
+    gpu = device.type == "cuda"
+    args.image_size = args.image_size or (512 if gpu else 256)
+    args.batch_size = args.batch_size or (32 if gpu else 4)
+    args.steps = args.steps or (50 if gpu else 3)
+    args.warmup = args.warmup if args.warmup is not None else (5 if gpu else 1)
+    args.workers = args.workers if args.workers is not None else (min(14, max(1, (os.cpu_count() or 2) - 2)) if gpu else 0)
+    name = device_name(device)
+    print(f"device: {name}; torch {torch.__version__}; {os.cpu_count()} CPU cores", flush=True)
+    result = {"bench": "train", "device": name, "torch": torch.__version__, "model": args.model,
+              "image_size": args.image_size, "batch_size": args.batch_size, "workers": args.workers}
+
+    if not args.skip_train:
+        data = Path(args.data) if args.data else None
+        if data is None:
+            frames = args.frames or (256 if gpu else 24)
+            data = Path(tempfile.mkdtemp(prefix="regolith-bench-"))
+            t = time.perf_counter()
+            synthetic_dataset(data, frames, 512)
+            print(f"wrote {frames} synthetic 512x512 frames to {data} in {time.perf_counter() - t:.1f} s", flush=True)
+        samples = trainset.scan(data)
+        variants = [False] + ([True] if gpu and not args.no_compile else [])
+        for compiled in variants:
+            key = "train_compiled" if compiled else "train"
+            try:
+                r = bench_train(samples, args, device, compiled)
+            except Exception as exc:  # noqa: BLE001 - report and go on to inference
+                r = {"error": f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}"}
+            if "images_per_s" in r:
+                r["ratio_to_target"] = round(r["images_per_s"] / TRAIN_TARGET, 3) if gpu else None
+                print(f"{key}: {r['images_per_s']} images/s end to end ({r['model_only_images_per_s']} model only)"
+                      f", B{args.model[1:]} {args.image_size}x{args.image_size} batch {args.batch_size}"
+                      + (f", {r['ratio_to_target']}x the {TRAIN_TARGET:g} target" if gpu else ""), flush=True)
+            else:
+                print(f"{key}: {r['error']}", flush=True)
+            result[key] = r
+
+    modes = ["eager_fp16", "cuda_graphs"] + ([] if args.no_compile else ["compile"]) if gpu else []
+    for mode in modes:
+        try:
+            r = bench_infer(device, "eager" if mode == "eager_fp16" else mode, 50)
+        except Exception as exc:  # noqa: BLE001
+            r = {"error": f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}"}
+        if "predict_ms" in r:
+            r["ratio_to_target"] = round(GPU_MS_TARGET / r["predict_ms"], 3)
+        result[f"infer_gpu_{mode}"] = r
+        print(f"inference GPU {mode}: {r}", flush=True)
+    r = bench_infer(torch.device("cpu"), "eager", 10 if gpu else 5)
+    r["ratio_to_target"] = round(CPU_MS_TARGET / r["predict_ms"], 3)
+    r["threads"] = torch.get_num_threads()
+    result["infer_cpu"] = r
+    print(f"inference CPU fp32 ({r['threads']} threads): {r}", flush=True)
+    print(json.dumps(result))
+
+
+if __name__ == "__main__":
+    main()
