@@ -93,13 +93,16 @@ def texture_octaves(seed: int = 0, size: int = TEXTURE_SIZE, terrain_size_m: flo
     return np.stack([(l - l.mean()) / (l.std() + 1e-9) for l in layers]).astype(np.float32)
 
 
-def regolith_texture(octaves: np.ndarray, albedo: float, scale_m: float, contrast: float) -> np.ndarray:
-    """Albedo map of one texture family: noise weighted toward `scale_m` features, `contrast` spread."""
+def texture_weights(albedo: float, scale_m: float, contrast: float) -> np.ndarray:
+    """Octave weights of one texture family: noise centred on `scale_m` features, `contrast` spread."""
     w = np.exp(-0.5 * (np.log2(np.array(TEXTURE_OCTAVES_M) / scale_m) / 0.8) ** 2)
-    w = (w / np.linalg.norm(w) * albedo * contrast).astype(np.float32)  # float32 all the way: 6 MAC per texel
-    tex = np.tensordot(w, octaves, axes=1)
-    tex += np.float32(albedo)
-    return np.clip(tex, 0.005, 1.0, out=tex)[..., None]
+    return (w / np.linalg.norm(w) * albedo * contrast).astype(np.float32)
+
+
+def regolith_texture(octaves: np.ndarray, albedo: float, scale_m: float, contrast: float) -> np.ndarray:
+    """Albedo map (size, size, 1) of one texture family, on the host (the renderer blends on the device)."""
+    tex = np.tensordot(texture_weights(albedo, scale_m, contrast), octaves, axes=1) + np.float32(albedo)
+    return np.clip(tex, 0.005, 1.0)[..., None].astype(np.float32)
 
 
 class MitsubaRenderer:
@@ -113,13 +116,14 @@ class MitsubaRenderer:
         self.width, self.height, self.spp = width, height, spp
         self.stars = star_texture  # (h, 2h, 3) float32 equirectangular radiance, or None
         self.scene = None
+        self._stars_flat = None
         self._octaves = None
 
     def set_geometry(self, geometry: Geometry) -> None:
         """Build the Mitsuba scene (this rebuilds the BVH: group frames per geometry)."""
         mi = self.mi
         if self._octaves is None or self._terrain_size != geometry.terrain_size_m:
-            self._octaves = texture_octaves(terrain_size_m=geometry.terrain_size_m)
+            self._octaves = [mi.Float(layer.ravel()) for layer in texture_octaves(terrain_size_m=geometry.terrain_size_m)]
             self._terrain_size = geometry.terrain_size_m
         flat = np.full((4, 4, 1), 0.1, np.float32)
         regolith_bsdf = {"type": "diffuse", "reflectance": {
@@ -178,14 +182,19 @@ class MitsubaRenderer:
         to_sun = sun_direction(frame.sun_elevation_deg, frame.sun_azimuth_deg)
         p["sun.to_world"] = T().look_at(origin=[0, 0, 0], target=(-to_sun).tolist(), up=_any_perpendicular(to_sun))
         p["sun.irradiance.value"] = mi.Color3f(frame.sun_irradiance)
-        tex = regolith_texture(self._octaves, frame.regolith_albedo, frame.texture_scale_m, frame.texture_contrast)
-        p["terrain.bsdf.reflectance.data"] = mi.TensorXf(tex)
+        import drjit as dr
+
+        weights = texture_weights(frame.regolith_albedo, frame.texture_scale_m, frame.texture_contrast)
+        tex = dr.opaque(mi.Float, frame.regolith_albedo)
+        for w, layer in zip(weights, self._octaves):  # opaque weights: one compiled kernel for all frames
+            tex = tex + dr.opaque(mi.Float, float(w)) * layer
+        p["terrain.bsdf.reflectance.data"] = mi.TensorXf(dr.clip(tex, 0.005, 1.0), (TEXTURE_SIZE, TEXTURE_SIZE, 1))
         if "rocks.bsdf.reflectance.value" in p:
             p["rocks.bsdf.reflectance.value"] = mi.Color3f(frame.rock_albedo)
         p.update()
 
-    def labels(self, frame: FrameParams) -> tuple[np.ndarray, np.ndarray]:
-        """Class mask and planar depth from one ray through each pixel centre (all on the device)."""
+    def _trace(self, frame: FrameParams):
+        """One ray through each pixel centre: hit, shape id, planar depth and unit direction (device)."""
         import drjit as dr
 
         mi = self.mi
@@ -193,43 +202,72 @@ class MitsubaRenderer:
             k = frame.camera.intrinsics(self.width, self.height)
             v, u = np.divmod(np.arange(self.width * self.height), self.width)
             self._pixel_grid = (mi.Float((u - k["cx"]).astype(np.float32)), mi.Float((v - k["cy"]).astype(np.float32)))
-        fx = frame.camera.intrinsics(self.width, self.height)["fx"]
+        # Camera values enter as opaque variables, not literals: a literal that changes every frame
+        # would recompile the kernel every frame (~30 ms on LLVM, far more for an OptiX pipeline).
+        inv_fx = dr.opaque(mi.Float, 1.0 / frame.camera.intrinsics(self.width, self.height)["fx"])
         du, dv = self._pixel_grid
-        cam = mi.Vector3f(du / fx, dv / fx, 1.0)  # camera space, z = 1: planar depth = t / |cam|
+        cam = mi.Vector3f(du * inv_fx, dv * inv_fx, 1.0)  # camera space, z = 1: planar depth = t / |cam|
         length = dr.norm(cam)
-        rot = [[float(x) for x in row] for row in frame.camera.rotation]
-        world = mi.Vector3f(*(rot[i][0] * cam.x + rot[i][1] * cam.y + rot[i][2] * cam.z for i in range(3)))
-        o = [float(x) for x in frame.camera.position]
-        si = self.scene.ray_intersect(mi.Ray3f(mi.Point3f(*o), world / length))
-        hit = si.is_valid()
+        r = [[dr.opaque(mi.Float, float(x)) for x in row] for row in frame.camera.rotation]
+        world = mi.Vector3f(*(r[i][0] * cam.x + r[i][1] * cam.y + r[i][2] * cam.z for i in range(3))) / length
+        o = mi.Point3f(*[dr.opaque(mi.Float, float(x)) for x in frame.camera.position])
+        si = self.scene.ray_intersect(mi.Ray3f(o, world))
         shape = dr.reinterpret_array(mi.UInt32, si.shape)
+        depth = dr.select(si.is_valid(), si.t / length, 0.0)
+        return si.is_valid(), shape, depth, world
+
+    def _class_mask(self, hit, shape):
+        import drjit as dr
+
+        mi = self.mi
         mask = dr.select(hit, mi.UInt32(REGOLITH), mi.UInt32(SKY))
         if ROCK in self._ids:
             mask = dr.select(hit & (shape == self._ids[ROCK]), mi.UInt32(ROCK), mask)
-        depth = dr.select(hit, si.t / length, 0.0)
-        return (mask.numpy().astype(np.uint8).reshape(self.height, self.width),
-                depth.numpy().astype(np.float32).reshape(self.height, self.width))
+        return mask
+
+    def _star_radiance(self, direction, channel: int):
+        """Star texture along unit `direction` (equirectangular, Z up), gathered on the device."""
+        import drjit as dr
+
+        mi = self.mi
+        h, w = self.stars.shape[:2]
+        row = dr.minimum(mi.UInt32(dr.acos(dr.clip(direction.z, -1, 1)) * (h / dr.pi)), h - 1)
+        phi = dr.atan2(direction.y, direction.x)
+        phi = dr.select(phi < 0, phi + 2 * dr.pi, phi)
+        col = dr.minimum(mi.UInt32(phi * (w / (2 * dr.pi))), w - 1)
+        return dr.gather(mi.Float, self._stars_flat, (row * w + col) * 3 + channel)
 
     def render(self, frame: FrameParams, seed: int = 0) -> RenderResult:
+        """RGB (spp samples), exact mask and depth; all per-pixel work stays on the device."""
+        import drjit as dr
+
         if self.scene is None:
             raise RenderError("set_geometry() must be called before render()")
+        mi = self.mi
         self._apply(frame)
-        img = self.mi.render(self.scene, spp=self.spp, seed=seed)
-        linear = img.numpy()[..., :3] * np.float32(frame.exposure)
-        mask, depth = self.labels(frame)
-        if self.stars is not None and frame.star_brightness > 0:
-            sky = mask == SKY
-            linear[sky] += self._stars_along(frame, sky) * frame.star_brightness
-        return RenderResult(linear_to_srgb8(linear), mask, depth)
-
-    def _stars_along(self, frame: FrameParams, sky: np.ndarray) -> np.ndarray:
-        """Star radiance seen through the centres of the `sky` pixels (equirectangular, Z up)."""
-        d = frame.camera.pixel_rays(self.width, self.height)[sky]
-        d = d / np.linalg.norm(d, axis=-1, keepdims=True)
-        h, w = self.stars.shape[:2]
-        row = np.clip((np.arccos(np.clip(d[..., 2], -1, 1)) / np.pi * h).astype(int), 0, h - 1)
-        col = ((np.arctan2(d[..., 1], d[..., 0]) % (2 * np.pi)) / (2 * np.pi) * w).astype(int) % w
-        return self.stars[row, col]
+        img = mi.render(self.scene, spp=self.spp, seed=seed)
+        hit, shape, depth, direction = self._trace(frame)
+        mask = self._class_mask(hit, shape)
+        n = self.width * self.height
+        pix = dr.arange(mi.UInt32, n)
+        exposure = dr.opaque(mi.Float, frame.exposure)
+        stars = self.stars is not None and frame.star_brightness > 0
+        if stars and self._stars_flat is None:
+            self._stars_flat = mi.Float(np.ascontiguousarray(self.stars, np.float32).ravel())
+        brightness = dr.opaque(mi.Float, frame.star_brightness)
+        packed = mi.UInt32(0)
+        for c in range(3):
+            value = dr.gather(mi.Float, img.array, pix * 3 + c) * exposure
+            if stars:
+                value += dr.select(hit, 0.0, self._star_radiance(direction, c) * brightness)
+            value = dr.clip(value, 0.0, 1.0)
+            srgb = dr.select(value <= 0.0031308, 12.92 * value, 1.055 * dr.power(value, 1 / 2.4) - 0.055)
+            packed |= mi.UInt32(srgb * 255.0 + 0.5) << (8 * c)
+        dr.eval(packed, mask, depth)
+        rgb = packed.numpy().view(np.uint8).reshape(self.height, self.width, 4)[..., :3].copy()
+        shape2 = (self.height, self.width)
+        return RenderResult(rgb, mask.numpy().astype(np.uint8).reshape(shape2),
+                            depth.numpy().astype(np.float32).reshape(shape2))
 
 
 def _any_perpendicular(v: np.ndarray) -> list:
