@@ -147,13 +147,14 @@ def jpeg(x, quality, device):
     return out[:, :, :h, :w].clamp(0, 255)
 
 
-def _blur(x, sigma):
-    """Per-image separable gaussian blur; sigma 0 leaves an image untouched."""
+def _blur(x, sigma, max_sigma: float):
+    """Per-image separable gaussian blur; sigma 0 leaves an image untouched. The kernel size comes
+    from the configured maximum, not `sigma.max()`, which would stall the GPU queue every step."""
     import torch
     import torch.nn.functional as F
 
     b, c, h, w = x.shape
-    radius = max(1, int(math.ceil(3 * float(sigma.max()))))
+    radius = max(1, int(math.ceil(3 * max_sigma)))
     t = torch.arange(-radius, radius + 1, dtype=x.dtype, device=x.device)
     s = sigma.clamp_min(1e-3).view(b, 1)
     k = torch.exp(-0.5 * (t[None] / s) ** 2)
@@ -186,7 +187,7 @@ def photometric(images, g, cfg: AugmentConfig):
     if cfg.blur and cfg.blur_p > 0 and cfg.blur_sigma_px[1] > 0:
         on = torch.rand(b, generator=g, device=dev) < cfg.blur_p
         sigma = torch.where(on, _uniform(g, b, *cfg.blur_sigma_px, dev), torch.zeros(b, device=dev))
-        x = _blur(x, sigma)
+        x = _blur(x, sigma, cfg.blur_sigma_px[1])
     if cfg.noise and (cfg.noise_read[1] > 0 or cfg.noise_shot[1] > 0):
         read = _uniform(g, b, *cfg.noise_read, dev).view(b, 1, 1, 1)
         shot = _uniform(g, b, *cfg.noise_shot, dev).view(b, 1, 1, 1)

@@ -316,7 +316,7 @@ def train(data, out, cfg: TrainConfig, *, val=None, init=None, resume: bool = Fa
         return summarize(cm)
 
     metrics = None
-    stopped = False
+    stopped = bool(max_steps and st["step"] >= max_steps)  # resumed with a budget already spent
     loss_acc = torch.zeros((), device=device)
     with _StopFlag() as stop:
         while st["epoch"] < cfg.epochs and not stopped:
