@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import time
 from collections import defaultdict
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -104,10 +105,16 @@ def generate(cfg: Config, out: str | Path, frames: int, width: int | None = None
     t0 = time.perf_counter()
     timings = defaultdict(float)
     bar = tqdm(total=len(todo), unit="frame", disable=not progress, desc=f"generate {root.name}", smoothing=0.1)
-    with DatasetWriter(root, workers=workers) as writer:
-        for layout in sorted(groups):
+    layouts = sorted(groups)
+    with DatasetWriter(root, workers=workers) as writer, ThreadPoolExecutor(1, thread_name_prefix="layout") as pre:
+        # the next layout's geometry (terrain, scatter, merge: numpy) is built while this one renders
+        upcoming = pre.submit(layout_geometry, cfg, groups[layouts[0]]) if layouts else None
+        for n, layout in enumerate(layouts):
             t = time.perf_counter()
-            renderer.set_geometry(layout_geometry(cfg, groups[layout]))
+            geometry = upcoming.result()
+            if n + 1 < len(layouts):
+                upcoming = pre.submit(layout_geometry, cfg, groups[layouts[n + 1]])
+            renderer.set_geometry(geometry)
             timings["geometry_s"] += time.perf_counter() - t
             for record in groups[layout]:
                 t = time.perf_counter()
