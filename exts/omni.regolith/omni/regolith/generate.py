@@ -51,9 +51,9 @@ def _prototypes(model: str, count: int, seed: int):
     return make_prototypes(model, count, seed)
 
 
-def layout_geometry(cfg: Config, layout_records: list[dict]):
-    """Build this layout's stage geometry; rocks keep clear of every camera of the full layout."""
-    from .geometry import geometry_from_scene
+def layout_scene(cfg: Config, layout_records: list[dict]):
+    """One layout's Scene (both backends use it); rocks keep clear of every camera of the full layout."""
+    from .camera import CameraPose
     from .scatter import scatter_rocks
     from .scene import Scene
 
@@ -64,8 +64,15 @@ def layout_geometry(cfg: Config, layout_records: list[dict]):
     terrain = terrain_for(cfg, first["terrain_seed"])
     rocks = scatter_rocks(terrain, cfg.rocks, first["layout_seed"], first["rock_count"], first["rock_scale"],
                           keep_clear=keep_clear)
-    scene = Scene(cfg, terrain, _prototypes(cfg.rocks.model, cfg.rocks.prototypes, cfg.seed), rocks, None)
-    return geometry_from_scene(scene)
+    prototypes = _prototypes(cfg.rocks.model, cfg.rocks.prototypes, cfg.seed)
+    return Scene(cfg, terrain, prototypes, rocks, CameraPose.from_dict(first["camera"]))
+
+
+def layout_geometry(cfg: Config, layout_records: list[dict]):
+    """The renderable arrays of one layout (the headless hot path: no USD round trip)."""
+    from .geometry import geometry_from_scene
+
+    return geometry_from_scene(layout_scene(cfg, layout_records))
 
 
 def load_or_write_plan(root: Path, cfg: Config, frames: int, width: int, height: int) -> list[dict]:

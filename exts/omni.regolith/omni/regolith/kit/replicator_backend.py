@@ -37,25 +37,6 @@ NOT_APPLIED = ("texture_scale_m", "texture_contrast", "exposure")  # Mitsuba-onl
 
 
 # -- layout and per-frame authoring (pxr only) -----------------------------------------------
-def layout_scene(cfg, records: list[dict]):
-    """The Scene of one layout: the same terrain, rocks and keep-clear cameras as
-    `omni.regolith.generate.layout_geometry` (a test compares the two)."""
-    from ..plan import layout_keep_clear, sample_frame, terrain_for
-    from ..rocks import make_prototypes
-    from ..scatter import scatter_rocks
-    from ..scene import Scene
-
-    first = records[0]
-    per_layout = cfg.randomization.frames_per_layout
-    start = first["layout"] * per_layout
-    keep_clear = layout_keep_clear([sample_frame(cfg, i) for i in range(start, start + per_layout)])
-    terrain = terrain_for(cfg, first["terrain_seed"])
-    rocks = scatter_rocks(terrain, cfg.rocks, first["layout_seed"], first["rock_count"], first["rock_scale"],
-                          keep_clear=keep_clear)
-    prototypes = make_prototypes(cfg.rocks.model, cfg.rocks.prototypes, cfg.seed)
-    return Scene(cfg, terrain, prototypes, rocks, CameraPose.from_dict(first["camera"]))
-
-
 def author_layout(stage, scene, star_file: str, deinstance: bool) -> None:
     from ..stage import author_stage
     from ..viewmodels.stage_vm import clear_world
@@ -265,7 +246,7 @@ class ReplicatorBackend:
         import omni.replicator.core as rep
 
         from ..dataset import DatasetWriter, frame_done, prepare, write_manifest
-        from ..generate import load_or_write_plan
+        from ..generate import layout_scene, load_or_write_plan
         from ..viewmodels.stage_vm import star_texture_file
 
         cfg, root = request.config, Path(request.out_dir)
