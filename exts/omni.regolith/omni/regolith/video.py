@@ -1,0 +1,405 @@
+"""`regolith render`: a rover drive rendered headless, segmented, overlaid and encoded as H.264.
+
+Design (resumable, bounded memory):
+- every finished frame is written, fully composited, as `<out>.frames/NNNNNN.png` (atomic: a PNG
+  present is complete; its per-frame confusion matrix rides in a PNG text chunk). A rerun skips
+  the frames present and renders the rest. `job.json` records what the frames are; a rerun with
+  other settings stops with an error instead of mixing two videos (`fresh=True` starts over).
+- encoding runs once at the end, streaming the PNGs in order (one frame in memory), into a
+  temporary file renamed over `out`; a poster PNG goes beside it. The folder is then deleted
+  unless `keep_frames`. An interrupted encode just reruns: the frames are still there.
+- quality over dataset frames: more samples, and a soft sun: `sun_passes` renders with sun
+  directions spread over the 0.53 deg disc, averaged in linear light (penumbrae, not knife-edge
+  shadows). Labels stay exact: one ray per pixel centre, as in the dataset.
+- H.264 via imageio-ffmpeg (yuv420p, even sizes, faststart); without it OpenCV's VideoWriter.
+"""
+from __future__ import annotations
+
+import dataclasses
+import json
+import math
+import shutil
+import time
+import tomllib
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from . import ROCK
+from .config import Config, _build, choice, config_from_dict, config_to_dict, merge, num, parse_overrides
+from .errors import ConfigError, RenderError
+from .render import MitsubaRenderer, RenderResult, linear_to_srgb8
+from .video_overlay import compose, rock_iou
+
+
+@dataclass(frozen=True)
+class VideoConfig:
+    frames: int = num(0, 0, 1_000_000, "frames to render; 0: length_m / speed_mps * fps")
+    length_m: float = num(2.4, 0.01, 100000.0, "drive length when frames is 0")
+    speed_mps: float = num(1.2, 0.01, 100.0, "rover speed: frame i is i * speed / fps metres along")
+    fps: float = num(24.0, 1.0, 240.0)
+    width: int = num(320, 16, 8192)
+    height: int = num(180, 16, 8192)
+    spp: int = num(4, 1, 65536, "samples per pixel over all sun passes")
+    sun_passes: int = num(4, 1, 256, "sun directions across the solar disc (soft shadows); 1: point sun")
+    sun_elevation_deg: float = num(8.0, 0.5, 90.0, "low sun: long shadows")
+    sun_azimuth_deg: float = num(-1.0, -1.0, 360.0, "-1: 70 deg left of the drive's heading (side light)")
+    exposure: float = num(1.6, 0.0, 1000.0, "times render.exposure: the low sun lights the ground less")
+    look_ahead_m: float = num(3.0, 0.0, 100.0, "the camera yaws toward the path point this far ahead")
+    smoothing_m: float = num(1.5, 0.0, 100.0, "ground smoothing under the camera (suspension)")
+    waypoint_spacing_m: float = num(8.0, 0.5, 1000.0)
+    max_turn_deg: float = num(30.0, 0.0, 90.0, "largest heading change between waypoints")
+    seed: int = num(-1, -1, 2**31 - 1, "drive seed; -1: the config's seed")
+    layout: str = choice("overlay", ("overlay", "side-by-side"))
+    overlay: str = choice("prediction", ("prediction", "truth"), "what the overlay layout shows")
+    alpha: float = num(0.5, 0.0, 1.0, "overlay opacity over rock and sky")
+    regolith_alpha: float = num(0.15, 0.0, 1.0, "overlay opacity over regolith: low, so the ground stays readable")
+    quality: int = num(8, 1, 10, "H.264 quality (imageio-ffmpeg scale; 10 best)")
+    encoder: str = choice("auto", ("auto", "imageio-ffmpeg", "opencv"))
+
+    @property
+    def frame_count(self) -> int:
+        return self.frames or max(1, round(self.length_m / self.speed_mps * self.fps))
+
+    @property
+    def step_m(self) -> float:
+        return self.speed_mps / self.fps
+
+
+NOT_IDENTITY = ("quality", "encoder")  # change the encode only: resuming with other values is fine
+
+
+def video_config(data: dict, prefix: str = "video.") -> VideoConfig:
+    """Validate a [video] table (or CLI values, prefix '--'); one ConfigError lists every problem."""
+    problems: list[str] = []
+    vcfg = _build(VideoConfig, data, prefix, problems)
+    if problems:
+        raise ConfigError("; ".join(p.replace("_", "-") if prefix == "--" else p for p in problems))
+    return vcfg
+
+
+def load_video_config(path=None, overrides=None) -> tuple[Config, VideoConfig]:
+    """Like `load_config`, plus an optional [video] table (and `--set video.KEY=V`) in the same file."""
+    from .config import DEFAULT_CONFIG
+
+    path = Path(path) if path else DEFAULT_CONFIG
+    try:
+        data = tomllib.loads(path.read_text())
+    except FileNotFoundError:
+        raise ConfigError(f"config file not found: {path}") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: not valid TOML ({exc})") from None
+    sets = parse_overrides(overrides)
+    video = merge(data.pop("video", {}) or {}, sets.pop("video", {}) or {})
+    return config_from_dict(merge(data, sets)), video_config(video)
+
+
+# -- rendering ---------------------------------------------------------------------------------
+SRGB8_TO_LINEAR = np.where(np.arange(256) / 255 <= 0.04045, np.arange(256) / 255 / 12.92,
+                           ((np.arange(256) / 255 + 0.055) / 1.055) ** 2.4).astype(np.float32)
+
+
+def sun_disc_offsets(passes: int, diameter_deg: float) -> np.ndarray:
+    """(passes, 2) (elevation, azimuth-arc) offsets in degrees, a sunflower spread over the disc."""
+    if passes <= 1:
+        return np.zeros((1, 2))
+    k = np.arange(passes)
+    r = np.sqrt((k + 0.5) / passes) * diameter_deg / 2
+    a = k * np.pi * (3 - np.sqrt(5))
+    return np.column_stack([r * np.cos(a), r * np.sin(a)])
+
+
+class CinematicRenderer(MitsubaRenderer):
+    """MitsubaRenderer with a soft sun: `passes` renders of spp/passes samples, one sun direction each.
+
+    Averages the passes' sRGB8 output in linear light (8-bit rounding dithers out over passes);
+    mask and depth come from the first pass (the camera is the same in all of them). A render.py
+    option to jitter the sun per sample would save the repeated per-pass label trace.
+    """
+
+    def __init__(self, width, height, spp, passes=1, sun_diameter_deg=0.53, variant="auto", star_texture=None):
+        self.passes = max(1, min(passes, spp))
+        super().__init__(width, height, math.ceil(spp / self.passes), variant, star_texture)
+        self.offsets = sun_disc_offsets(self.passes, sun_diameter_deg)
+
+    def render(self, frame, seed: int = 0) -> RenderResult:
+        if self.passes == 1:
+            return super().render(frame, seed)
+        acc, first = None, None
+        cos_el = max(math.cos(math.radians(frame.sun_elevation_deg)), 1e-3)
+        for k, (d_el, d_arc) in enumerate(self.offsets):
+            f = dataclasses.replace(frame, sun_elevation_deg=frame.sun_elevation_deg + d_el,
+                                    sun_azimuth_deg=frame.sun_azimuth_deg + d_arc / cos_el)
+            res = super().render(f, seed=seed * self.passes + k)
+            lin = SRGB8_TO_LINEAR[res.rgb]
+            acc, first = (lin, res) if acc is None else (acc + lin, first)
+        return RenderResult(linear_to_srgb8(acc / self.passes), first.mask, first.depth)
+
+
+def drive_frames(cfg: Config, v: VideoConfig):
+    """(Scene with rocks kept off the track, [FrameParams per frame]) for this config and drive."""
+    from .camera_path import camera_poses, plan_drive, side_light_azimuth, track_points
+    from .frame import frame_from_config
+    from .scene import build_scene
+
+    bare = build_scene(cfg, rock_count=0)
+    n, step = v.frame_count, v.step_m
+    radius = min(cfg.rocks.spread_m, 0.45 * cfg.terrain.size_m)
+    drive = plan_drive(n * step + v.look_ahead_m + 1.0, cfg.seed if v.seed < 0 else v.seed, radius,
+                       v.waypoint_spacing_m, v.max_turn_deg)
+    poses = camera_poses(drive, bare.terrain, n, step, cfg.camera.height_m, cfg.camera.pitch_deg,
+                         cfg.camera.hfov_deg, v.look_ahead_m, v.smoothing_m)
+    scene = build_scene(cfg, terrain=bare.terrain, keep_clear=track_points(drive, n * step))
+    end = poses[-1].position[:2] - poses[0].position[:2]
+    heading = math.degrees(math.atan2(end[1], end[0])) if np.hypot(*end) > 0.5 else float(drive.heading_deg(0.0)[0])
+    azimuth = side_light_azimuth(heading) if v.sun_azimuth_deg < 0 else v.sun_azimuth_deg
+    base = frame_from_config(cfg, poses[0])
+    frames = [dataclasses.replace(base, camera=p, sun_elevation_deg=v.sun_elevation_deg, sun_azimuth_deg=azimuth,
+                                  exposure=cfg.render.exposure * v.exposure) for p in poses]
+    return scene, frames
+
+
+# -- encoding ----------------------------------------------------------------------------------
+class Encoder:
+    """Streams RGB frames into an .mp4: imageio-ffmpeg's libx264, else OpenCV's VideoWriter."""
+
+    def __init__(self, path: Path, width: int, height: int, fps: float, quality: int = 8, kind: str = "auto"):
+        self.writer = self.gen = None
+        if kind in ("auto", "imageio-ffmpeg"):
+            try:
+                import imageio_ffmpeg
+            except ImportError:
+                if kind != "auto":
+                    raise RenderError("encoder imageio-ffmpeg asked for but not installed (pip install imageio-ffmpeg)")
+            else:
+                self.gen = imageio_ffmpeg.write_frames(
+                    str(path), (width, height), fps=fps, codec="libx264", pix_fmt_out="yuv420p", quality=quality,
+                    macro_block_size=2, ffmpeg_log_level="error", output_params=["-movflags", "+faststart"])
+                self.gen.send(None)
+                self.name = "libx264 via imageio-ffmpeg"
+                return
+        try:
+            import cv2
+        except ImportError:
+            raise RenderError("no video encoder: pip install imageio-ffmpeg (preferred) or opencv-python") from None
+        for fourcc, name in (("avc1", "H.264"), ("mp4v", "MPEG-4 Part 2")):
+            self.writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*fourcc), float(fps), (width, height))
+            if self.writer.isOpened():
+                self.name = f"OpenCV {fourcc} ({name})"
+                return
+        raise RenderError(f"OpenCV cannot write {path} (neither avc1 nor mp4v); pip install imageio-ffmpeg")
+
+    def write(self, frame: np.ndarray) -> None:
+        if self.gen is not None:
+            self.gen.send(np.ascontiguousarray(frame))
+        else:
+            self.writer.write(np.ascontiguousarray(frame[..., ::-1]))
+
+    def close(self) -> None:
+        if self.gen is not None:
+            self.gen.close()
+        elif self.writer is not None:
+            self.writer.release()
+
+
+# -- the job -----------------------------------------------------------------------------------
+@dataclass
+class VideoReport:
+    path: Path
+    poster: Path
+    encoder: str
+    frames: int
+    rendered: int
+    skipped: int
+    size: tuple  # (width, height) of the video frames
+    seconds: float
+    timings: dict
+    variant: str | None
+    rock_iou: float | None  # over the whole video (pixel counts summed first); None without a model
+
+    @property
+    def frames_per_s(self) -> float:
+        return self.rendered / self.seconds if self.rendered and self.seconds > 0 else 0.0
+
+
+def frames_dir(out: Path) -> Path:
+    return out.with_name(out.name + ".frames")
+
+
+def _model_identity(model, no_model: bool):
+    """(what to load, a JSON identity for job.json) without loading the weights."""
+    from .errors import ModelError
+    from .inference import DEFAULT_MODEL_DIR, Segmenter
+    from .segformer import resolve_model_dir
+
+    if no_model:
+        return None, None
+    if isinstance(model, Segmenter):
+        return model, "in-memory Segmenter"  # the caller vouches it is the same model on resume
+    try:
+        path = resolve_model_dir(model if model is not None else DEFAULT_MODEL_DIR)
+    except ModelError as exc:
+        raise ModelError(f"{exc} (or render the ground truth only with --no-model)") from None
+    files = sorted(p for p in path.iterdir() if p.suffix in (".json", ".safetensors", ".bin"))
+    return path, {"path": str(path.resolve()), "files": {p.name: [p.stat().st_size, p.stat().st_mtime_ns] for p in files}}
+
+
+def _claim(work: Path, job: dict, fresh: bool) -> None:
+    """Own the frames folder for this job; refuse to mix frames of different settings."""
+    if fresh:
+        shutil.rmtree(work, ignore_errors=True)
+    work.mkdir(parents=True, exist_ok=True)
+    for stale in work.glob(".*.tmp"):  # an atomic write cut short by a kill
+        stale.unlink(missing_ok=True)
+    file = work / "job.json"
+    job = json.loads(json.dumps(job))
+    if file.exists():
+        old = json.loads(file.read_text())
+        if old != job:
+            diff = [k for k in ("config", "model") if old.get(k) != job[k]] + [
+                f"video.{k}" for k in job["video"] if old.get("video", {}).get(k) != job["video"][k]]
+            raise ConfigError(f"{work} holds frames of another render (differs in {', '.join(diff)}); "
+                              "rerun with the same settings to resume, or add --fresh to start over")
+        return
+    from .io import atomic_write_text
+
+    atomic_write_text(file, json.dumps(job, indent=1) + "\n")
+
+
+def _write_frame(path: Path, frame: np.ndarray, meta: dict) -> None:
+    import io
+
+    from PIL import Image
+    from PIL.PngImagePlugin import PngInfo
+
+    from .io import atomic_write_bytes
+
+    info = PngInfo()
+    info.add_text("regolith", json.dumps(meta))
+    buf = io.BytesIO()
+    Image.fromarray(frame).save(buf, format="PNG", compress_level=1, pnginfo=info)
+    atomic_write_bytes(path, buf.getvalue())
+
+
+def render_video(cfg: Config, out, video: VideoConfig = VideoConfig(), model=None, no_model: bool = False,
+                 device: str = "auto", variant: str | None = None, fresh: bool = False, keep_frames: bool = False,
+                 progress: bool = True, on_frame=None) -> VideoReport:
+    """Render, segment, overlay and encode the drive to `out` (.mp4) plus `<out stem>.png`; resumable.
+
+    `model`: a model dir / RUN_DIR, a loaded `Segmenter`, or None for the embedded default model;
+    `no_model`: ground-truth overlay only. `on_frame(index)` is called after each new frame.
+    """
+    from collections import deque
+
+    from tqdm import tqdm
+
+    out = Path(out)
+    if out.suffix.lower() != ".mp4":
+        raise ConfigError(f"--out {out}: the video must be an .mp4 file")
+    if no_model and model is not None:
+        raise ConfigError("--model and --no-model contradict each other; pass one of them")
+    if no_model and video.layout == "overlay" and video.overlay == "prediction":
+        video = dataclasses.replace(video, overlay="truth")
+    source, model_id = _model_identity(model, no_model)
+    work = frames_dir(out)
+    identity = {k: v for k, v in dataclasses.asdict(video).items() if k not in NOT_IDENTITY}
+    _claim(work, {"config": config_to_dict(cfg), "video": identity, "model": model_id}, fresh)
+    n = video.frame_count
+    todo = [i for i in range(n) if not (work / f"{i:06d}.png").exists()]
+    t0 = time.perf_counter()
+    timings = {"setup_s": 0.0, "render_s": 0.0, "predict_s": 0.0, "compose_s": 0.0, "encode_s": 0.0}
+    renderer = None
+    if todo:
+        from .geometry import geometry_from_scene
+        from .inference import Segmenter
+        from .stars import star_texture
+
+        if not progress:  # transformers' own "Loading weights" bar
+            from transformers.utils import logging as hf_logging
+
+            hf_logging.disable_progress_bar()
+        seg = None if source is None else source if isinstance(source, Segmenter) else Segmenter.load(source, device)
+        scene, frames = drive_frames(cfg, video)
+        stars = star_texture(cfg.lighting.star_texture_width, cfg.lighting.star_count, cfg.seed)
+        renderer = CinematicRenderer(video.width, video.height, video.spp, video.sun_passes,
+                                     cfg.lighting.sun_angular_diameter_deg, variant or cfg.render.variant, stars)
+        renderer.set_geometry(geometry_from_scene(scene))
+        timings["setup_s"] = time.perf_counter() - t0
+        bar = tqdm(total=n, initial=n - len(todo), unit="frame", desc=f"render {out.name}", disable=not progress)
+        pending: deque = deque()
+        with ThreadPoolExecutor(2, thread_name_prefix="png") as pool:  # PNG encode overlaps the next render
+            for i in todo:
+                t = time.perf_counter()
+                res = renderer.render(frames[i], seed=i)
+                t1 = time.perf_counter()
+                pred = None if seg is None else seg.predict(res.rgb)
+                t2 = time.perf_counter()
+                frame = compose(res.rgb, res.mask, pred, video.layout, video.overlay, video.alpha,
+                                video.regolith_alpha)
+                meta = {"index": i, "confusion": None if pred is None else rock_iou(res.mask, pred)[1].tolist()}
+                pending.append(pool.submit(_write_frame, work / f"{i:06d}.png", frame, meta))
+                while len(pending) > 4:  # bounded: never more than a few frames in memory
+                    pending.popleft().result()
+                timings["render_s"] += t1 - t
+                timings["predict_s"] += t2 - t1
+                timings["compose_s"] += time.perf_counter() - t2
+                bar.update(1)
+                if on_frame is not None:
+                    on_frame(i)
+            for f in pending:
+                f.result()
+        bar.close()
+    path, poster, encoder, size, iou = encode_frames(work, n, out, video, progress, timings)
+    if not keep_frames:
+        shutil.rmtree(work, ignore_errors=True)
+    return VideoReport(path, poster, encoder, n, len(todo), n - len(todo), size, time.perf_counter() - t0,
+                       {k: round(v, 3) for k, v in timings.items()}, renderer.variant if renderer else None, iou)
+
+
+def encode_frames(work: Path, n: int, out: Path, video: VideoConfig, progress: bool = True, timings=None):
+    """Stream `work`/000000.png.. into `out` (atomically) and write the poster; returns
+    (out, poster, encoder name, (w, h), video rock IoU or None)."""
+    import os
+
+    from PIL import Image
+    from tqdm import tqdm
+
+    from .io import atomic_write_bytes
+    from .metrics import per_class_iou
+
+    t = time.perf_counter()
+    files = [work / f"{i:06d}.png" for i in range(n)]
+    missing = [f.name for f in files if not f.exists()]
+    if missing:
+        raise RenderError(f"{work}: frames missing ({', '.join(missing[:3])}...); rerun to render them")
+    with Image.open(files[0]) as im:
+        w, h = im.size
+    tmp = out.with_name(f".{out.stem}.partial.mp4")
+    tmp.parent.mkdir(parents=True, exist_ok=True)
+    cm, encoder = None, None
+    try:
+        encoder = Encoder(tmp, w, h, video.fps, video.quality, video.encoder)
+        for f in tqdm(files, unit="frame", desc=f"encode {out.name}", disable=not progress):
+            with Image.open(f) as im:
+                meta = json.loads(im.text.get("regolith", "{}"))
+                encoder.write(np.asarray(im.convert("RGB")))
+            if meta.get("confusion") is not None:
+                cm = np.asarray(meta["confusion"]) + (0 if cm is None else cm)
+        encoder.close()
+        os.replace(tmp, out)
+    except BaseException:
+        if encoder is not None:
+            try:
+                encoder.close()
+            except Exception:  # noqa: BLE001 - the original error matters, not the cleanup's
+                pass
+        tmp.unlink(missing_ok=True)
+        raise
+    poster = out.with_suffix(".png")
+    atomic_write_bytes(poster, files[n // 2].read_bytes())
+    if timings is not None:
+        timings["encode_s"] = time.perf_counter() - t
+    iou = None if cm is None else float(per_class_iou(cm)[ROCK])
+    return out, poster, encoder.name, (w, h), (iou if iou is not None and math.isfinite(iou) else None)
