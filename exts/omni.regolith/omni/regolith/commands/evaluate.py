@@ -1,0 +1,60 @@
+"""`regolith evaluate`: a model on real (and synthetic) images, next to a non-learned baseline."""
+from __future__ import annotations
+
+HELP = "evaluate a model on real or synthetic images against a non-learned baseline (report.md, metrics.json, sheets)"
+
+
+def add_arguments(p) -> None:
+    p.add_argument("--model", help="model dir or training RUN_DIR (default: the embedded default model)")
+    p.add_argument("--images", metavar="DIR",
+                   help="images to evaluate: a folder (masks as <id>_mask.png beside them) or a dataset dir "
+                        "(rgb/ + mask/); default: the Chang'e-3 set in ../shared/data/real_lunar")
+    p.add_argument("--masks", metavar="DIR", help="where the masks of --images are, if not beside them")
+    p.add_argument("--compare", metavar="DIR", action="append", default=[],
+                   help="another image set (e.g. a synthetic val dataset) evaluated with the same model into one "
+                        "comparison table (repeatable)")
+    p.add_argument("--out", required=True, metavar="REPORT_DIR", help="where report.md, metrics.json and PNGs go")
+    p.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda"])
+    p.add_argument("--limit", type=int, metavar="N", help="evaluate N images per set, evenly spread (default: all)")
+    p.add_argument("--crop", type=float, default=0.0, metavar="F",
+                   help="cut this fraction off each side of every image and mask first, e.g. 0.05 for the film "
+                        "border of scanned Apollo frames (default 0)")
+
+
+def _line(m: dict) -> str:
+    def f(x, fmt):
+        return "-" if x is None else format(x, fmt)
+
+    head = f"{m['name']} ({m['images_evaluated']} images, {'masks' if m['labelled'] else 'no masks'}):"
+    parts = []
+    for method in ("model", "baseline"):
+        s = m[method]
+        if m["labelled"]:
+            parts.append(f"{method} rock IoU {f(s['rock_iou'], '.3f')}, mIoU {f(s['miou'], '.3f')}, "
+                         f"rock flood {f(s['rock_flood'], '.2f')}")
+        else:
+            parts.append(f"{method} rock share {f(s['rock_share'], '.1%')}, "
+                         f"sky below ground {f(s['horizon']['sky_below_ground'], '.1%')}")
+    return f"{head}\n  " + "\n  ".join(parts)
+
+
+def run(args) -> int:
+    from pathlib import Path
+
+    from ..errors import ConfigError
+    from ..evaluate import run_evaluation
+
+    if args.limit is not None and args.limit < 1:
+        raise ConfigError(f"--limit {args.limit}: must be at least 1")
+    if not 0.0 <= args.crop < 0.45:
+        raise ConfigError(f"--crop {args.crop}: must be within [0, 0.45)")
+    metrics = run_evaluation(args.out, images=args.images, masks=args.masks, compare=args.compare,
+                             model=args.model, device=args.device, limit=args.limit, crop=args.crop)
+    for m in metrics["sets"]:
+        print(_line(m))
+    out = Path(args.out)
+    print(f"report:  {out / 'report.md'}")
+    print(f"metrics: {out / 'metrics.json'}")
+    for fig in metrics["files"]["figures"]:
+        print(f"sheet:   {out / fig}")
+    return 0
