@@ -3,7 +3,8 @@
 One code path serves evaluation, video, the live preview and validation during training, so the
 numbers reported are the numbers a user gets. Preprocessing matches `preprocessor_config.json`
 (bilinear resize to the model's fixed input size, /255, ImageNet normalisation) but runs on the
-model's device. On CUDA: fp16 autocast, channels_last, optional CUDA graphs for fixed batch sizes.
+model's device. On CUDA: fp16 autocast, channels_last, and (from `Segmenter.load`) one CUDA graph
+per input shape, captured on first use, for the ~2 ms batch-1 latency the live preview needs.
 """
 from __future__ import annotations
 
@@ -55,8 +56,8 @@ def preprocess(images, size, mean=IMAGENET_MEAN, std=IMAGENET_STD):
     if tuple(x.shape[-2:]) != tuple(size):
         shrink = x.shape[-2] > size[0] or x.shape[-1] > size[1]
         x = F.interpolate(x, size=tuple(size), mode="bilinear", align_corners=False, antialias=shrink)
-    m = torch.tensor(mean, device=x.device).view(1, 3, 1, 1) * 255.0
-    s = torch.tensor(std, device=x.device).view(1, 3, 1, 1) * 255.0
+    m = torch.as_tensor(mean, dtype=torch.float32, device=x.device).view(1, 3, 1, 1) * 255.0
+    s = torch.as_tensor(std, dtype=torch.float32, device=x.device).view(1, 3, 1, 1) * 255.0
     return ((x - m) / s).contiguous(memory_format=torch.channels_last)
 
 
@@ -64,7 +65,7 @@ class Segmenter:
     """A loaded SegFormer plus its preprocessing: `predict(rgb) -> HxW uint8` class ids."""
 
     def __init__(self, model, size=(512, 512), mean=IMAGENET_MEAN, std=IMAGENET_STD, device=None,
-                 precision: str = "auto"):
+                 precision: str = "auto", cuda_graphs: bool = False):
         import torch
 
         if precision not in PRECISIONS:
@@ -73,16 +74,21 @@ class Segmenter:
         self.model = model.to(self.device).to(memory_format=torch.channels_last).eval()
         self.size = (int(size[0]), int(size[1]))
         self.mean, self.std = tuple(mean), tuple(std)
+        # on the device once: a host->device copy inside CUDA-graph capture is not allowed
+        self._mean_t = torch.tensor(self.mean, dtype=torch.float32, device=self.device)
+        self._std_t = torch.tensor(self.std, dtype=torch.float32, device=self.device)
         if precision == "auto":
             precision = "fp16" if self.device.type == "cuda" else "fp32"
         self.precision = precision
         self._dtype = {"fp16": torch.float16, "bf16": torch.bfloat16}.get(precision)
         self._forward = self._eager
         self._graphs: dict = {}
+        self.cuda_graphs = cuda_graphs and self.device.type == "cuda"
 
     @classmethod
-    def load(cls, path=None, device=None, precision: str = "auto") -> "Segmenter":
-        """Load a model dir (or RUN_DIR); None -> the embedded default model, if one ships."""
+    def load(cls, path=None, device=None, precision: str = "auto", cuda_graphs: bool = True) -> "Segmenter":
+        """Load a model dir (or RUN_DIR); None -> the embedded default model, if one ships.
+        On CUDA each new input shape is captured as a CUDA graph on first use (`cuda_graphs`)."""
         if path is None:
             if not (DEFAULT_MODEL_DIR / "config.json").is_file():
                 raise ModelError(f"no default model at {DEFAULT_MODEL_DIR}; {TRAIN_HINT}, "
@@ -93,7 +99,7 @@ class Segmenter:
         model = load_model(path, device=dev)
         pre = read_preprocessor(path)
         size = (pre["size"]["height"], pre["size"]["width"])
-        return cls(model, size, pre["image_mean"], pre["image_std"], dev, precision)
+        return cls(model, size, pre["image_mean"], pre["image_std"], dev, precision, cuda_graphs)
 
     # -- forward passes ---------------------------------------------------------------------
     def _eager(self, pixels):
@@ -104,46 +110,56 @@ class Segmenter:
         with torch.autocast(self.device.type, dtype=self._dtype, cache_enabled=False):
             return self.model(pixel_values=pixels).logits.float()
 
-    def _run(self, pixels):
-        graph = self._graphs.get(pixels.shape[0])
-        if graph is None:
-            return self._forward(pixels)
-        g, static_in, static_out = graph
-        static_in.copy_(pixels)
-        g.replay()
-        return static_out
+    def _pipeline(self, images):
+        """(B, H, W, 3) uint8 on the device -> (B, H, W) uint8 class ids."""
+        import torch
+        import torch.nn.functional as F
 
-    def enable_cuda_graphs(self, batch_sizes: Sequence[int] = (1,)) -> bool:
-        """Capture the model for fixed batch sizes: removes per-kernel launch overhead (~2x at batch 1).
+        logits = self._forward(preprocess(images, self.size, self._mean_t, self._std_t))
+        if tuple(logits.shape[-2:]) != tuple(images.shape[1:3]):
+            logits = F.interpolate(logits, size=tuple(images.shape[1:3]), mode="bilinear", align_corners=False)
+        return logits.argmax(1).to(torch.uint8)
 
-        Returns False (and stays eager) off CUDA or if capture fails.
+    def _graph(self, shape):
+        """The CUDA graph of the whole pipeline for one (B, H, W), captured on first use.
+
+        A graph replays preprocessing, the ~300 model kernels, upsampling and argmax with one
+        launch: batch-1 latency is bound by launches, not arithmetic. None if capture failed.
         """
         import torch
 
+        if shape in self._graphs or len(self._graphs) >= 8:  # bounded: one graph per camera size
+            return self._graphs.get(shape)
+        try:
+            static_in = torch.zeros((*shape, 3), dtype=torch.uint8, device=self.device)
+            stream = torch.cuda.Stream(self.device)
+            stream.wait_stream(torch.cuda.current_stream(self.device))
+            with torch.cuda.stream(stream):
+                for _ in range(3):
+                    self._pipeline(static_in)
+            torch.cuda.current_stream(self.device).wait_stream(stream)
+            g = torch.cuda.CUDAGraph()
+            with torch.cuda.graph(g):
+                static_out = self._pipeline(static_in)
+            self._graphs[shape] = (g, static_in, static_out)
+        except Exception:  # an optimisation only: stay eager for this shape
+            self._graphs[shape] = None
+        return self._graphs[shape]
+
+    def enable_cuda_graphs(self, shapes=((1, 512, 512),)) -> bool:
+        """Use CUDA graphs (captured now for `shapes`, later for new (B, H, W) on first sight).
+        False off CUDA or if a capture failed."""
         if self.device.type != "cuda":
             return False
-        try:
-            with torch.inference_mode():
-                for b in batch_sizes:
-                    static_in = torch.zeros((b, 3, *self.size), device=self.device).contiguous(
-                        memory_format=torch.channels_last)
-                    stream = torch.cuda.Stream()
-                    stream.wait_stream(torch.cuda.current_stream())
-                    with torch.cuda.stream(stream):
-                        for _ in range(3):
-                            self._forward(static_in)
-                    torch.cuda.current_stream().wait_stream(stream)
-                    g = torch.cuda.CUDAGraph()
-                    with torch.cuda.graph(g):
-                        static_out = self._forward(static_in)
-                    self._graphs[b] = (g, static_in, static_out)
-        except Exception:  # capture is an optimisation: any failure falls back to eager
-            self._graphs.clear()
-            return False
-        return True
+        self.cuda_graphs = True
+        import torch
 
-    def compile(self, mode: str = "max-autotune-no-cudagraphs") -> None:
-        """torch.compile the forward (first calls are slow while it compiles)."""
+        with torch.inference_mode():
+            return all(self._graph(tuple(s)) is not None for s in shapes)
+
+    def compile(self, mode: str = "default") -> None:
+        """torch.compile the model forward (first calls are slow while it compiles); combines
+        with CUDA graphs."""
         import torch
 
         self._graphs.clear()
@@ -153,14 +169,16 @@ class Segmenter:
     def predict_tensor(self, images):
         """(B, H, W, 3) uint8 tensor (any device) -> (B, H, W) uint8 class ids on `self.device`."""
         import torch
-        import torch.nn.functional as F
 
         with torch.inference_mode():
             images = images.to(self.device, non_blocking=True)
-            logits = self._run(preprocess(images, self.size, self.mean, self.std))
-            if tuple(logits.shape[-2:]) != tuple(images.shape[1:3]):
-                logits = F.interpolate(logits, size=tuple(images.shape[1:3]), mode="bilinear", align_corners=False)
-            return logits.argmax(1).to(torch.uint8)
+            entry = self._graph(tuple(images.shape[:3])) if self.cuda_graphs else None
+            if entry is None:
+                return self._pipeline(images)
+            g, static_in, static_out = entry
+            static_in.copy_(images)
+            g.replay()
+            return static_out.clone()  # the next replay overwrites static_out
 
     def predict(self, rgb) -> np.ndarray:
         """HxW(x3) uint8 image -> HxW uint8 mask (0 regolith, 1 rock, 2 sky) at the same resolution."""

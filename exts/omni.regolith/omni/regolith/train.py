@@ -316,11 +316,23 @@ def train(data, out, cfg: TrainConfig, *, val=None, init=None, resume: bool = Fa
         return summarize(cm)
 
     metrics = None
-    stopped = bool(max_steps and st["step"] >= max_steps)  # resumed with a budget already spent
+    stopped = bool(max_steps and st["step"] >= max_steps)  # resumed with the budget already spent
+    def end_epoch(t_epoch):
+        metrics = run_val()
+        st["history"].append({"epoch": st["epoch"] + 1, "step": st["step"],
+                              "loss": st["loss_sum"] / max(1, st["loss_count"]),
+                              "lr": sched.get_last_lr()[0], "seconds": round(time.perf_counter() - t_epoch, 3),
+                              "miou": metrics["miou"], "rock_iou": metrics["rock_iou"],
+                              "pixel_accuracy": metrics["pixel_accuracy"]})
+        st.update(epoch=st["epoch"] + 1, batch=0, loss_sum=0.0, loss_count=0)
+        checkpoint()
+        progress.event("epoch", **st["history"][-1], per_class_iou=metrics["per_class_iou"])
+        return metrics
+
     loss_acc = torch.zeros((), device=device)
     with _StopFlag() as stop:
-        while st["epoch"] < cfg.epochs and not stopped:
-            sampler.set_epoch(st["epoch"], st["batch"])
+        if not stopped and st["epoch"] < cfg.epochs:
+            sampler.set_epoch(st["epoch"], st["batch"], cfg.epochs)  # all remaining epochs, one stream
             t_epoch = time.perf_counter()
             for images, masks in train_loader:
                 loss = train_step(images, masks, st["step"])
@@ -330,30 +342,20 @@ def train(data, out, cfg: TrainConfig, *, val=None, init=None, resume: bool = Fa
                 st["loss_count"] += 1
                 progress.step(st["step"], st["epoch"] + 1, loss, sched.get_last_lr()[0], cfg.batch_size,
                               force=st["batch"] == steps_per_epoch)
-                if cfg.checkpoint_every and st["step"] % cfg.checkpoint_every == 0 or stop.set:
+                at_end = st["batch"] == steps_per_epoch
+                if at_end or stop.set or cfg.checkpoint_every and st["step"] % cfg.checkpoint_every == 0 or (
+                        max_steps and st["step"] >= max_steps):
                     st["loss_sum"] += float(loss_acc)
                     loss_acc.zero_()
-                    checkpoint()
+                    if at_end:  # validation, history, checkpoint
+                        metrics = end_epoch(t_epoch)
+                        t_epoch = time.perf_counter()
+                    else:
+                        checkpoint()
                 if stop.set:
                     raise KeyboardInterrupt
                 if max_steps and st["step"] >= max_steps:
-                    stopped = True
                     break
-            st["loss_sum"] += float(loss_acc)
-            loss_acc.zero_()
-            if st["batch"] < steps_per_epoch:  # stopped mid-epoch by --max-steps
-                checkpoint()
-                break
-            metrics = run_val()
-            st["history"].append({"epoch": st["epoch"] + 1, "step": st["step"],
-                                  "loss": st["loss_sum"] / max(1, st["loss_count"]),
-                                  "lr": sched.get_last_lr()[0], "seconds": time.perf_counter() - t_epoch,
-                                  "miou": metrics["miou"], "rock_iou": metrics["rock_iou"],
-                                  "pixel_accuracy": metrics["pixel_accuracy"]})
-            st.update(epoch=st["epoch"] + 1, batch=0, loss_sum=0.0, loss_count=0)
-            checkpoint()
-            progress.event("epoch", **st["history"][-1], per_class_iou=metrics["per_class_iou"])
-            stopped = stopped or bool(max_steps and st["step"] >= max_steps)
 
     if metrics is None:  # stopped before the first epoch ended, or resumed a finished run
         metrics = run_val()

@@ -157,25 +157,35 @@ class ValImages(torch.utils.data.Dataset):
 
 
 class EpochSampler(torch.utils.data.Sampler):
-    """A permutation per epoch from (seed, epoch); can start mid-epoch at `start_batch` to resume."""
+    """A permutation per epoch from (seed, epoch), epochs back to back in one stream.
+
+    One stream keeps the workers busy across epoch ends (a fresh iterator per epoch would drain
+    the prefetch queue and stall the GPU for a whole batch's decoding); `start_batch` resumes
+    mid-epoch. Keys are (sample, epoch, position) so what each draws is independent of workers.
+    """
 
     def __init__(self, n: int, batch_size: int, seed: int):
         self.n, self.batch_size, self.seed = n, batch_size, seed
-        self.epoch, self.start_batch = 0, 0
+        self.epoch, self.start_batch, self.end_epoch = 0, 0, 1
 
     def batches_per_epoch(self) -> int:
         return self.n // self.batch_size
 
-    def set_epoch(self, epoch: int, start_batch: int = 0) -> None:
+    def set_epoch(self, epoch: int, start_batch: int = 0, end_epoch: int | None = None) -> None:
+        """Iterate from batch `start_batch` of `epoch` up to (not including) `end_epoch`."""
         self.epoch, self.start_batch = epoch, start_batch
+        self.end_epoch = epoch + 1 if end_epoch is None else end_epoch
 
     def __iter__(self):
-        perm = np.random.default_rng([self.seed, self.epoch]).permutation(self.n)
-        for pos in range(self.start_batch * self.batch_size, self.batches_per_epoch() * self.batch_size):
-            yield int(perm[pos]), self.epoch, pos
+        usable = self.batches_per_epoch() * self.batch_size
+        for epoch in range(self.epoch, self.end_epoch):
+            perm = np.random.default_rng([self.seed, epoch]).permutation(self.n)
+            first = self.start_batch * self.batch_size if epoch == self.epoch else 0
+            for pos in range(first, usable):
+                yield int(perm[pos]), epoch, pos
 
     def __len__(self):
-        return (self.batches_per_epoch() - self.start_batch) * self.batch_size
+        return ((self.end_epoch - self.epoch) * self.batches_per_epoch() - self.start_batch) * self.batch_size
 
 
 def _collate_list(batch):
