@@ -208,5 +208,17 @@ def test_fast_decode_head_matches_the_transformers_one():
         assert torch.allclose(p.grad, q.grad, atol=1e-5, rtol=1e-3)
 
 
+def test_matmul_upsampling_equals_interpolate():
+    import torch.nn.functional as F
+
+    from omni.regolith.segformer import _interp_matrix
+
+    for h, w, H, W in [(16, 16, 128, 128), (32, 24, 128, 96), (17, 9, 50, 70), (128, 128, 64, 64)]:
+        x = torch.randn(2, 5, h, w)
+        ref = F.interpolate(x, size=(H, W), mode="bilinear", align_corners=False)
+        got = (_interp_matrix(h, H, x.device) @ x) @ _interp_matrix(w, W, x.device).T
+        assert torch.allclose(ref, got, atol=1e-5)
+
+
 def test_config_defaults_validate():
     assert config_from_dict({}) == TrainConfig()

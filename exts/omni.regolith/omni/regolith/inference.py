@@ -113,11 +113,11 @@ class Segmenter:
     def _pipeline(self, images):
         """(B, H, W, 3) uint8 on the device -> (B, H, W) uint8 class ids."""
         import torch
-        import torch.nn.functional as F
+
+        from .segformer import upsample_bilinear
 
         logits = self._forward(preprocess(images, self.size, self._mean_t, self._std_t))
-        if tuple(logits.shape[-2:]) != tuple(images.shape[1:3]):
-            logits = F.interpolate(logits, size=tuple(images.shape[1:3]), mode="bilinear", align_corners=False)
+        logits = upsample_bilinear(logits, tuple(images.shape[1:3]))
         return logits.argmax(1).to(torch.uint8)
 
     def _graph(self, shape):

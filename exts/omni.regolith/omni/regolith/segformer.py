@@ -60,6 +60,50 @@ def build_model(size: str = "b0", attn: str = "sdpa", fast_head: bool = True):
     return use_fast_head(model) if fast_head else model
 
 
+_INTERP: dict = {}
+
+
+def _interp_matrix(n_in: int, n_out: int, device):
+    """(n_out, n_in) weights of 1-D bilinear resizing, exactly F.interpolate's align_corners=False."""
+    import torch
+
+    key = (n_in, n_out, str(device), torch.is_inference_mode_enabled())  # inference tensors can't go to autograd
+    m = _INTERP.get(key)
+    if m is None:
+        o = torch.arange(n_out, device=device, dtype=torch.float32)
+        src = ((o + 0.5) * (n_in / n_out) - 0.5).clamp_min(0)
+        i0 = src.floor().long().clamp_max(n_in - 1)
+        i1 = (i0 + 1).clamp_max(n_in - 1)
+        w1 = (src - i0)[:, None]
+        m = torch.zeros(n_out, n_in, device=device)
+        m.scatter_add_(1, i0[:, None], 1 - w1).scatter_add_(1, i1[:, None], w1)
+        _INTERP[key] = m
+    return m
+
+
+def upsample_bilinear(x, size):
+    """Bilinear resize of (B, C, h, w), align_corners=False. On CUDA as two small matmuls
+    (tensor cores; exact weights: k/2^n steps for power-of-two scales), 10x+ faster forward and
+    backward than the NCHW interpolate kernel, which dominated SegFormer training time."""
+    import torch.nn.functional as F
+
+    if tuple(x.shape[-2:]) == tuple(size):
+        return x
+    if x.device.type != "cuda":
+        return F.interpolate(x, size=tuple(size), mode="bilinear", align_corners=False)
+    a_h = _interp_matrix(x.shape[-2], size[0], x.device)
+    a_w = _interp_matrix(x.shape[-1], size[1], x.device)
+    if x.dtype != a_h.dtype and not _autocasting():
+        a_h, a_w = a_h.to(x.dtype), a_w.to(x.dtype)
+    return (a_h @ x) @ a_w.T
+
+
+def _autocasting() -> bool:
+    import torch
+
+    return torch.is_autocast_enabled("cuda")
+
+
 def use_fast_head(model):
     """Evaluate the all-MLP decoder in a cheaper, mathematically identical order (same weights).
 
@@ -88,8 +132,7 @@ def use_fast_head(model):
             w_i = fuse[:, (n - 1 - i) * d:(n - i) * d]  # HF concatenates the stages in reverse order
             weight, bias = w_i @ mlp.proj.weight, w_i @ mlp.proj.bias
             z = F.conv2d(h, weight[:, :, None, None], bias)  # autocast picks the dtype
-            if z.shape[2:] != size:
-                z = F.interpolate(z, size=size, mode="bilinear", align_corners=False)
+            z = upsample_bilinear(z, size)
             total = z if total is None else total.add_(z)  # fresh tensors: in place is autograd-safe
         return self.classifier(self.dropout(self.activation(self.batch_norm(total))))
 

@@ -197,6 +197,7 @@ class TrainStep:
         import torch.nn.functional as F
 
         from .augment import photometric
+        from .segformer import upsample_bilinear
 
         cfg, dev = self.cfg, self.device
         g = torch.Generator(device=dev).manual_seed(cfg.seed * 1_000_003 + step)
@@ -205,7 +206,7 @@ class TrainStep:
         x = ((photometric(x, g, cfg.augment) - self.mean) / self.std).contiguous(memory_format=torch.channels_last)
         with torch.autocast(**self.amp):
             logits = self.forward(pixel_values=x).logits
-        logits = F.interpolate(logits.float(), size=y.shape[-2:], mode="bilinear", align_corners=False)
+        logits = upsample_bilinear(logits.float(), y.shape[-2:])
         valid = (y != 255).sum().clamp_min(1)  # an all-ignore batch gives 0 loss, not nan
         loss = F.cross_entropy(logits, y, ignore_index=255, reduction="sum") / valid
         self.opt.zero_grad(set_to_none=True)
