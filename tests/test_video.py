@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from omni.regolith import REGOLITH, ROCK, SKY
-from omni.regolith.camera_path import camera_poses, plan_drive, track_points
+from omni.regolith.camera_path import plan_drive, track_points
 from omni.regolith.cli import main
 from omni.regolith.errors import ConfigError
 from omni.regolith.palette import COLORS
@@ -143,3 +143,37 @@ def test_cli_needs_mp4_and_one_model_choice(tmp_path, capsys):
     assert ".mp4" in capsys.readouterr().err
     assert main(["render", "--out", str(tmp_path / "v.mp4"), "--no-model", "--model", "x", "--frames", "1"]) == 2
     assert "contradict" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("kind", ["imageio-ffmpeg", "opencv"])
+def test_encoders_write_every_frame(tmp_path, kind):
+    from omni.regolith.video_encode import Encoder
+
+    if kind == "opencv":
+        pytest.importorskip("cv2")
+    enc = Encoder(tmp_path / "e.mp4", 64, 48, 12.0, kind=kind)
+    for i in range(5):
+        enc.write(np.full((48, 64, 3), 40 * i, np.uint8))
+    enc.close()
+    assert ("imageio" if kind == "imageio-ffmpeg" else "opencv") in enc.name.lower()
+    assert imageio_ffmpeg.count_frames_and_secs(str(tmp_path / "e.mp4"))[0] == 5
+
+
+def test_transcode_to_h264(full_run, tmp_path):
+    from omni.regolith.video_encode import transcode_h264
+
+    dst = transcode_h264(full_run[0], tmp_path / "h264.mp4")
+    assert imageio_ffmpeg.count_frames_and_secs(str(dst))[0] == 6
+
+
+def test_video_table_in_the_config_file(tmp_path):
+    from omni.regolith.video import load_video_config
+
+    path = tmp_path / "c.toml"
+    path.write_text("[rocks]\ncount = 7\n\n[video]\nspp = 32\nlayout = \"side-by-side\"\n")
+    cfg, video = load_video_config(path, ["video.fps=30", "terrain.resolution=64"])
+    assert (cfg.rocks.count, cfg.terrain.resolution) == (7, 64)
+    assert (video.spp, video.layout, video.fps) == (32, "side-by-side", 30.0)
+    path.write_text("[video]\nlayout = \"grid\"\n")
+    with pytest.raises(ConfigError, match="video.layout: 'grid' is not one of"):
+        load_video_config(path)

@@ -27,10 +27,10 @@ from pathlib import Path
 
 import numpy as np
 
-from . import ROCK
 from .config import Config, _build, choice, config_from_dict, config_to_dict, merge, num, parse_overrides
-from .errors import ConfigError, RenderError
+from .errors import ConfigError
 from .render import MitsubaRenderer, RenderResult, linear_to_srgb8
+from .video_encode import encode_frames
 from .video_overlay import compose, rock_iou
 
 
@@ -97,8 +97,11 @@ def load_video_config(path=None, overrides=None) -> tuple[Config, VideoConfig]:
 
 
 # -- rendering ---------------------------------------------------------------------------------
-SRGB8_TO_LINEAR = np.where(np.arange(256) / 255 <= 0.04045, np.arange(256) / 255 / 12.92,
-                           ((np.arange(256) / 255 + 0.055) / 1.055) ** 2.4).astype(np.float32)
+# Fixed-point linear light (16 bit) both ways: a 720p frame's passes average in ~10 ms, not ~90 with floats;
+# 1/65535 of linear is 0.05 of an sRGB step at the darkest end, so rounding stays below one step.
+_V = np.arange(256) / 255
+SRGB8_TO_LIN16 = (np.where(_V <= 0.04045, _V / 12.92, ((_V + 0.055) / 1.055) ** 2.4) * 65535 + 0.5).astype(np.uint16)
+LIN16_TO_SRGB8 = linear_to_srgb8(np.arange(65536) / 65535)
 
 
 def sun_disc_offsets(passes: int, diameter_deg: float) -> np.ndarray:
@@ -114,7 +117,7 @@ def sun_disc_offsets(passes: int, diameter_deg: float) -> np.ndarray:
 class CinematicRenderer(MitsubaRenderer):
     """MitsubaRenderer with a soft sun: `passes` renders of spp/passes samples, one sun direction each.
 
-    Averages the passes' sRGB8 output in linear light (8-bit rounding dithers out over passes);
+    Averages the passes' sRGB8 output in (16-bit) linear light: 8-bit rounding dithers out;
     mask and depth come from the first pass (the camera is the same in all of them). A render.py
     option to jitter the sun per sample would save the repeated per-pass label trace.
     """
@@ -127,15 +130,16 @@ class CinematicRenderer(MitsubaRenderer):
     def render(self, frame, seed: int = 0) -> RenderResult:
         if self.passes == 1:
             return super().render(frame, seed)
-        acc, first = None, None
+        acc, first = np.zeros((self.height, self.width, 3), np.uint32), None
         cos_el = max(math.cos(math.radians(frame.sun_elevation_deg)), 1e-3)
         for k, (d_el, d_arc) in enumerate(self.offsets):
             f = dataclasses.replace(frame, sun_elevation_deg=frame.sun_elevation_deg + d_el,
                                     sun_azimuth_deg=frame.sun_azimuth_deg + d_arc / cos_el)
             res = super().render(f, seed=seed * self.passes + k)
-            lin = SRGB8_TO_LINEAR[res.rgb]
-            acc, first = (lin, res) if acc is None else (acc + lin, first)
-        return RenderResult(linear_to_srgb8(acc / self.passes), first.mask, first.depth)
+            np.add(acc, SRGB8_TO_LIN16.take(res.rgb), out=acc)
+            first = first or res  # labels: the camera is the same in every pass
+        mean = (acc + self.passes // 2) // self.passes
+        return RenderResult(LIN16_TO_SRGB8.take(mean), first.mask, first.depth)
 
 
 def drive_frames(cfg: Config, v: VideoConfig):
@@ -159,49 +163,6 @@ def drive_frames(cfg: Config, v: VideoConfig):
     frames = [dataclasses.replace(base, camera=p, sun_elevation_deg=v.sun_elevation_deg, sun_azimuth_deg=azimuth,
                                   exposure=cfg.render.exposure * v.exposure) for p in poses]
     return scene, frames
-
-
-# -- encoding ----------------------------------------------------------------------------------
-class Encoder:
-    """Streams RGB frames into an .mp4: imageio-ffmpeg's libx264, else OpenCV's VideoWriter."""
-
-    def __init__(self, path: Path, width: int, height: int, fps: float, quality: int = 8, kind: str = "auto"):
-        self.writer = self.gen = None
-        if kind in ("auto", "imageio-ffmpeg"):
-            try:
-                import imageio_ffmpeg
-            except ImportError:
-                if kind != "auto":
-                    raise RenderError("encoder imageio-ffmpeg asked for but not installed (pip install imageio-ffmpeg)")
-            else:
-                self.gen = imageio_ffmpeg.write_frames(
-                    str(path), (width, height), fps=fps, codec="libx264", pix_fmt_out="yuv420p", quality=quality,
-                    macro_block_size=2, ffmpeg_log_level="error", output_params=["-movflags", "+faststart"])
-                self.gen.send(None)
-                self.name = "libx264 via imageio-ffmpeg"
-                return
-        try:
-            import cv2
-        except ImportError:
-            raise RenderError("no video encoder: pip install imageio-ffmpeg (preferred) or opencv-python") from None
-        for fourcc, name in (("avc1", "H.264"), ("mp4v", "MPEG-4 Part 2")):
-            self.writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*fourcc), float(fps), (width, height))
-            if self.writer.isOpened():
-                self.name = f"OpenCV {fourcc} ({name})"
-                return
-        raise RenderError(f"OpenCV cannot write {path} (neither avc1 nor mp4v); pip install imageio-ffmpeg")
-
-    def write(self, frame: np.ndarray) -> None:
-        if self.gen is not None:
-            self.gen.send(np.ascontiguousarray(frame))
-        else:
-            self.writer.write(np.ascontiguousarray(frame[..., ::-1]))
-
-    def close(self) -> None:
-        if self.gen is not None:
-            self.gen.close()
-        elif self.writer is not None:
-            self.writer.release()
 
 
 # -- the job -----------------------------------------------------------------------------------
@@ -321,6 +282,8 @@ def render_video(cfg: Config, out, video: VideoConfig = VideoConfig(), model=Non
 
             hf_logging.disable_progress_bar()
         seg = None if source is None else source if isinstance(source, Segmenter) else Segmenter.load(source, device)
+        if seg is not None and seg.precision == "fp32":
+            seg.model.float()  # a model exported in fp16 (tools/device/default_model.sh) would fail on CPU
         scene, frames = drive_frames(cfg, video)
         stars = star_texture(cfg.lighting.star_texture_width, cfg.lighting.star_count, cfg.seed)
         renderer = CinematicRenderer(video.width, video.height, video.spp, video.sun_passes,
@@ -336,9 +299,10 @@ def render_video(cfg: Config, out, video: VideoConfig = VideoConfig(), model=Non
                 t1 = time.perf_counter()
                 pred = None if seg is None else seg.predict(res.rgb)
                 t2 = time.perf_counter()
+                iou, cm = rock_iou(res.mask, pred) if pred is not None else (None, None)
                 frame = compose(res.rgb, res.mask, pred, video.layout, video.overlay, video.alpha,
-                                video.regolith_alpha)
-                meta = {"index": i, "confusion": None if pred is None else rock_iou(res.mask, pred)[1].tolist()}
+                                video.regolith_alpha, iou)
+                meta = {"index": i, "confusion": None if cm is None else cm.tolist()}
                 pending.append(pool.submit(_write_frame, work / f"{i:06d}.png", frame, meta))
                 while len(pending) > 4:  # bounded: never more than a few frames in memory
                     pending.popleft().result()
@@ -351,55 +315,9 @@ def render_video(cfg: Config, out, video: VideoConfig = VideoConfig(), model=Non
             for f in pending:
                 f.result()
         bar.close()
-    path, poster, encoder, size, iou = encode_frames(work, n, out, video, progress, timings)
+    path, poster, encoder, size, iou = encode_frames(work, n, out, video.fps, video.quality, video.encoder,
+                                                     progress, timings)
     if not keep_frames:
         shutil.rmtree(work, ignore_errors=True)
     return VideoReport(path, poster, encoder, n, len(todo), n - len(todo), size, time.perf_counter() - t0,
                        {k: round(v, 3) for k, v in timings.items()}, renderer.variant if renderer else None, iou)
-
-
-def encode_frames(work: Path, n: int, out: Path, video: VideoConfig, progress: bool = True, timings=None):
-    """Stream `work`/000000.png.. into `out` (atomically) and write the poster; returns
-    (out, poster, encoder name, (w, h), video rock IoU or None)."""
-    import os
-
-    from PIL import Image
-    from tqdm import tqdm
-
-    from .io import atomic_write_bytes
-    from .metrics import per_class_iou
-
-    t = time.perf_counter()
-    files = [work / f"{i:06d}.png" for i in range(n)]
-    missing = [f.name for f in files if not f.exists()]
-    if missing:
-        raise RenderError(f"{work}: frames missing ({', '.join(missing[:3])}...); rerun to render them")
-    with Image.open(files[0]) as im:
-        w, h = im.size
-    tmp = out.with_name(f".{out.stem}.partial.mp4")
-    tmp.parent.mkdir(parents=True, exist_ok=True)
-    cm, encoder = None, None
-    try:
-        encoder = Encoder(tmp, w, h, video.fps, video.quality, video.encoder)
-        for f in tqdm(files, unit="frame", desc=f"encode {out.name}", disable=not progress):
-            with Image.open(f) as im:
-                meta = json.loads(im.text.get("regolith", "{}"))
-                encoder.write(np.asarray(im.convert("RGB")))
-            if meta.get("confusion") is not None:
-                cm = np.asarray(meta["confusion"]) + (0 if cm is None else cm)
-        encoder.close()
-        os.replace(tmp, out)
-    except BaseException:
-        if encoder is not None:
-            try:
-                encoder.close()
-            except Exception:  # noqa: BLE001 - the original error matters, not the cleanup's
-                pass
-        tmp.unlink(missing_ok=True)
-        raise
-    poster = out.with_suffix(".png")
-    atomic_write_bytes(poster, files[n // 2].read_bytes())
-    if timings is not None:
-        timings["encode_s"] = time.perf_counter() - t
-    iou = None if cm is None else float(per_class_iou(cm)[ROCK])
-    return out, poster, encoder.name, (w, h), (iou if iou is not None and math.isfinite(iou) else None)
