@@ -268,7 +268,8 @@ def train(data, out, cfg: TrainConfig, *, val=None, init=None, resume: bool = Fa
     if len(train_s) < cfg.batch_size:
         raise DatasetError(f"{len(train_s)} training frames are fewer than one batch of {cfg.batch_size}; "
                            "lower --batch-size or generate more frames")
-    workers = cfg.workers if cfg.workers >= 0 else (min(12, max(1, (os.cpu_count() or 2) - 1)) if device.type == "cuda" else 0)
+    auto_workers = min(16, max(1, (os.cpu_count() or 2) - 2)) if device.type == "cuda" else 0  # 2 cores: main + pin
+    workers = cfg.workers if cfg.workers >= 0 else auto_workers
     memory_note = _preflight(cfg.model, cfg.batch_size, cfg.image_size, workers, force)
 
     if init:
