@@ -16,7 +16,7 @@ case "$1" in
     setsid nohup python3 -m omni.regolith.cli stats $W/train10k --out $W/stats10k > $W/stats10k.txt 2>&1 < /dev/null & ;;
   train)
     timeout "${2:-500}" python3 -m omni.regolith.cli train --data $W/train10k --val $W/val1k --out $W/run_b0 \
-      --model b0 --epochs 30 --batch-size 32 --image-size 512 --workers 14 --device cuda \
+      --model b0 --epochs 30 --batch-size 64 --image-size 512 --workers 14 --device cuda \
       $( [ -f $W/run_b0/checkpoint.pt ] && echo --resume ) 2>&1 | grep -v '^\s*$' | tail -n 40 ;;
   export)
     cp $W/run_b0/metrics.json $W/run_b0/curve.png "$OUT"/ 2>/dev/null
