@@ -20,7 +20,7 @@ case "$1" in
       $( [ -f $W/run_b0/checkpoint.pt ] && echo --resume ) 2>&1 | grep -v '^\s*$' | tail -n 40 ;;
   export)
     cp $W/run_b0/metrics.json $W/run_b0/curve.png "$OUT"/ 2>/dev/null
-    cp $W/stats10k/stats.json $W/stats10k/stats.png "$OUT"/ 2>/dev/null
+    cp $W/stats10k/stats.png "$OUT"/ 2>/dev/null
     cat $W/stats10k.txt $W/run_b0/train_config.json
     python3 - <<'PY'
 import os, torch
@@ -29,4 +29,10 @@ m = SegformerForSemanticSegmentation.from_pretrained("_out/gpu/run_b0/model").ha
 m.save_pretrained(os.environ.get("OUT", "_out/gpu/export") + "/model", safe_serialization=True)
 PY
     cp $W/run_b0/model/preprocessor_config.json "$OUT"/model/ ;;
+  video) ;;
 esac
+# stage 4 (video): bash tools/device/default_model.sh video -- the 20 s 1280x720 drive with the trained model
+if [ "$1" = video ]; then
+  timeout "${2:-200}" python3 -m omni.regolith.cli render --model $W/run_b0/model --out "$OUT"/drive720.mp4 \
+    --resolution 1280x720 --frames 480 --fps 24 --spp 64 --set video.sun_passes=1 --device cuda --no-progress
+fi
