@@ -71,7 +71,9 @@ class Segmenter:
         if precision not in PRECISIONS:
             raise ModelError(f"precision {precision!r}: choose one of {', '.join(PRECISIONS)}")
         self.device = resolve_device(device if device is not None else next(model.parameters()).device)
-        self.model = model.to(self.device).to(memory_format=torch.channels_last).eval()
+        # weights in fp32 whatever they were saved as (the default model ships in fp16): autocast
+        # gives fp16/bf16 speed on CUDA, and CPU convolutions need matching input and weight types
+        self.model = model.float().to(self.device).to(memory_format=torch.channels_last).eval()
         self.size = (int(size[0]), int(size[1]))
         self.mean, self.std = tuple(mean), tuple(std)
         # on the device once: a host->device copy inside CUDA-graph capture is not allowed
