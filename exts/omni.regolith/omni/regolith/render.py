@@ -105,6 +105,39 @@ def regolith_texture(octaves: np.ndarray, albedo: float, scale_m: float, contras
     return np.clip(tex, 0.005, 1.0)[..., None].astype(np.float32)
 
 
+PAD_TRIANGLES = 16384
+ANCHOR_HEIGHT_M = 1000.0
+
+
+def with_bound_anchors(geometry: Geometry):
+    """Terrain arrays plus two unreferenced vertices that pin the scene's bounding box.
+
+    The directional sun bakes the scene's bounding sphere into the compiled kernel, so each new
+    rock layout would recompile it (~0.15 s on 2 CPU cores); a fixed box keeps one kernel.
+    """
+    half = geometry.terrain_size_m
+    anchors = np.array([[-half, -half, -ANCHOR_HEIGHT_M], [half, half, ANCHOR_HEIGHT_M]], np.float32)
+    up = np.array([[0, 0, 1], [0, 0, 1]], np.float32)
+    return (np.concatenate([geometry.terrain_points, anchors]), geometry.terrain_triangles,
+            np.concatenate([geometry.terrain_normals, up]), np.concatenate([geometry.terrain_uvs, np.zeros((2, 2), np.float32)]))
+
+
+def pad_mesh(points: np.ndarray, triangles: np.ndarray, block: int = PAD_TRIANGLES):
+    """Pad a mesh to a multiple of `block` triangles with degenerate ones far below the ground.
+
+    Mitsuba bakes mesh sizes into its kernels, so every new rock count would compile new
+    kernels (~0.2 s on 2 CPU cores); a few fixed capacities keep the kernel cache warm.
+    Zero-area triangles are never hit.
+    """
+    extra = -len(triangles) % block
+    if extra == 0:
+        return points, triangles
+    sink = len(points)
+    points = np.concatenate([points, np.array([[0.0, 0.0, -1.0e4]], np.float32)]).astype(np.float32)
+    triangles = np.concatenate([triangles, np.full((extra, 3), sink, np.int32)])
+    return points, triangles
+
+
 class MitsubaRenderer:
     """One renderer per resolution; geometry swapped per layout, everything else per frame."""
 
@@ -132,8 +165,7 @@ class MitsubaRenderer:
             "type": "scene",
             "integrator": {"type": "direct", "emitter_samples": 1, "bsdf_samples": 0},
             "sun": {"type": "directional", "direction": [0, 0, -1], "irradiance": {"type": "rgb", "value": 1.0}},
-            "terrain": self._mesh("terrain", geometry.terrain_points, geometry.terrain_triangles,
-                                  mi.load_dict(regolith_bsdf), geometry.terrain_normals, geometry.terrain_uvs),
+            "terrain": self._mesh("terrain", *with_bound_anchors(geometry), mi.load_dict(regolith_bsdf)),
             "sensor": {
                 "type": "perspective", "fov_axis": "x", "fov": 60.0, "near_clip": 0.01, "far_clip": 1e5,
                 "film": {"type": "hdrfilm", "width": self.width, "height": self.height,
@@ -143,7 +175,8 @@ class MitsubaRenderer:
         }
         if len(geometry.rock_triangles):
             rock_bsdf = mi.load_dict({"type": "diffuse", "reflectance": {"type": "rgb", "value": 0.2}})
-            scene["rocks"] = self._mesh("rocks", geometry.rock_points, geometry.rock_triangles, rock_bsdf)
+            points, triangles = pad_mesh(geometry.rock_points, geometry.rock_triangles)
+            scene["rocks"] = self._mesh("rocks", points, triangles, rock_bsdf)
         self.scene = mi.load_dict(scene)
         self._pixel_grid = None
         self.params = mi.traverse(self.scene)
@@ -154,8 +187,13 @@ class MitsubaRenderer:
             sid = int(dr.reinterpret_array(mi.UInt32, mi.ShapePtr(shape))[0])
             self._ids[ROCK if shape.id() == "rocks" else REGOLITH] = sid
 
-    def _mesh(self, name, points, triangles, bsdf, normals=None, uvs=None):
+    def _mesh(self, name, points, triangles, normals_or_bsdf, uvs=None, bsdf=None):
         mi = self.mi
+        normals = None
+        if bsdf is None:  # _mesh(name, points, triangles, bsdf)
+            bsdf = normals_or_bsdf
+        else:  # _mesh(name, points, triangles, normals, uvs, bsdf)
+            normals = normals_or_bsdf
         props = mi.Properties()
         props["bsdf"] = bsdf
         mesh = mi.Mesh(name, len(points), len(triangles), props,
@@ -222,7 +260,8 @@ class MitsubaRenderer:
         mi = self.mi
         mask = dr.select(hit, mi.UInt32(REGOLITH), mi.UInt32(SKY))
         if ROCK in self._ids:
-            mask = dr.select(hit & (shape == self._ids[ROCK]), mi.UInt32(ROCK), mask)
+            rock_id = dr.opaque(mi.UInt32, self._ids[ROCK])  # ids change per scene: not a literal
+            mask = dr.select(hit & (shape == rock_id), mi.UInt32(ROCK), mask)
         return mask
 
     def _star_radiance(self, direction, channel: int):
