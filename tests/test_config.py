@@ -63,3 +63,14 @@ def test_cli_reports_one_line_not_a_traceback(tmp_path):
     lines = proc.stderr.strip().splitlines()
     assert len(lines) == 1 and "rocks.count" in lines[0] and "min 50 > max 10" in lines[0]
     assert not (tmp_path / "s.usda").exists()
+
+
+def test_train_and_video_tables_share_the_config_file(tmp_path):
+    path = tmp_path / "all.toml"
+    path.write_text("seed = 3\n[rocks]\ncount = 50\n[train]\nepochs = 2\n[video]\nframes = 6\n")
+    cfg = load_config(path)
+    assert cfg.seed == 3 and cfg.rocks.count == 50
+    from omni.regolith.train import load_train_config
+    from omni.regolith.video import load_video_config
+    assert load_train_config(path).epochs == 2
+    assert load_video_config(path)[1].frames == 6

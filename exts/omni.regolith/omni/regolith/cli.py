@@ -25,7 +25,10 @@ COMMANDS = {
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="regolith", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(
+        prog="regolith",
+        description="Procedural lunar scenes -> labelled data -> SegFormer -> honest sim-to-real evaluation.",
+        epilog="`regolith COMMAND --help` for each command's options.")
     parser.add_argument("--version", action="version", version=f"regolith {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for name, module in COMMANDS.items():

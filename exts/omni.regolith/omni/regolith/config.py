@@ -189,7 +189,8 @@ def _check_pair(path, value, f, problems):
     return tuple(value)
 
 
-def _build(cls, data: dict, prefix: str, problems: list):
+def build_section(cls, data: dict, prefix: str, problems: list):
+    """Validate `data` into dataclass `cls`, appending every problem (dotted path first) to `problems`."""
     hints = typing.get_type_hints(cls)
     fields = {f.name: f for f in dataclasses.fields(cls)}
     for key in data:
@@ -204,7 +205,7 @@ def _build(cls, data: dict, prefix: str, problems: list):
             if not isinstance(value, dict):
                 problems.append(f"{path}: expected a table, got {value!r}")
                 continue
-            kwargs[name] = _build(ftype, value, path + ".", problems)
+            kwargs[name] = build_section(ftype, value, path + ".", problems)
         elif f.metadata.get("pair"):
             kwargs[name] = _check_pair(path, value, f, problems)
         else:
@@ -221,7 +222,7 @@ def _lookup(cfg, dotted):
 def config_from_dict(data: dict) -> Config:
     """Validate a nested dict; raise one ConfigError listing every problem."""
     problems: list[str] = []
-    cfg = _build(Config, data, "", problems)
+    cfg = build_section(Config, data, "", problems)
     if not problems:
         for big, small in CROSS_CHECKS:
             if _lookup(cfg, big) < _lookup(cfg, small):
@@ -257,16 +258,28 @@ def merge(base: dict, extra: dict) -> dict:
     return out
 
 
-def load_config(path: str | Path | None = None, overrides=None) -> Config:
-    """Load TOML (the shipped default when `path` is None), apply ``--set`` overrides, validate."""
+# Tables that share the config file but belong to one command, which validates them itself.
+COMMAND_SECTIONS = ("train", "video")
+
+
+def read_toml(path: str | Path | None = None) -> dict:
+    """A TOML file (the shipped default when `path` is None) as a dict, or one clear ConfigError."""
     path = Path(path) if path else DEFAULT_CONFIG
     try:
-        data = tomllib.loads(path.read_text())
+        return tomllib.loads(path.read_text())
     except FileNotFoundError:
         raise ConfigError(f"config file not found: {path}") from None
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path}: not valid TOML ({exc})") from None
-    return config_from_dict(merge(data, parse_overrides(overrides)))
+
+
+def load_config(path: str | Path | None = None, overrides=None) -> Config:
+    """Load TOML (the shipped default when `path` is None), apply ``--set`` overrides, validate.
+
+    `[train]` and `[video]` tables may live in the same file; their commands read them.
+    """
+    data = merge(read_toml(path), parse_overrides(overrides))
+    return config_from_dict({k: v for k, v in data.items() if k not in COMMAND_SECTIONS})
 
 
 def config_to_dict(cfg) -> dict[str, Any]:

@@ -16,12 +16,11 @@ import math
 import os
 import signal
 import time
-import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from .augment import AugmentConfig, switch
-from .config import _build, choice, merge, num
+from .config import build_section, choice, merge, num, read_toml
 from .errors import ConfigError, DatasetError
 from .io import atomic_write_bytes, atomic_write_text
 from .segformer import SIZES
@@ -52,7 +51,7 @@ class TrainConfig:
 def config_from_dict(data: dict) -> TrainConfig:
     """Validate a `[train]` table; one ConfigError listing every problem."""
     problems: list[str] = []
-    cfg = _build(TrainConfig, data, "train.", problems)
+    cfg = build_section(TrainConfig, data, "train.", problems)
     if not problems and cfg.image_size % 32:
         problems.append(f"train.image_size: {cfg.image_size} is not a multiple of 32 (SegFormer's total stride)")
     if problems:
@@ -78,12 +77,7 @@ def load_train_config(path=None, explicit: dict | None = None, run_dir=None, res
         return config_from_dict(merge(saved, explicit))
     data: dict = {}
     if path:
-        try:
-            doc = tomllib.loads(Path(path).read_text())
-        except FileNotFoundError:
-            raise ConfigError(f"config file not found: {path}") from None
-        except tomllib.TOMLDecodeError as exc:
-            raise ConfigError(f"{path}: not valid TOML ({exc})") from None
+        doc = read_toml(path)
         if "train" not in doc:
             raise ConfigError(f"{path}: no [train] table (keys: {', '.join(f.name for f in dataclasses.fields(TrainConfig))})")
         data = doc["train"]

@@ -20,14 +20,14 @@ import json
 import math
 import shutil
 import time
-import tomllib
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
-from .config import Config, _build, choice, config_from_dict, config_to_dict, merge, num, parse_overrides
+from .config import (Config, build_section, choice, config_from_dict, config_to_dict, merge, num, parse_overrides,
+                     read_toml)
 from .errors import ConfigError
 from .render import MitsubaRenderer, RenderResult, linear_to_srgb8
 from .video_encode import encode_frames
@@ -74,7 +74,7 @@ NOT_IDENTITY = ("quality", "encoder")  # change the encode only: resuming with o
 def video_config(data: dict, prefix: str = "video.") -> VideoConfig:
     """Validate a [video] table (or CLI values, prefix '--'); one ConfigError lists every problem."""
     problems: list[str] = []
-    vcfg = _build(VideoConfig, data, prefix, problems)
+    vcfg = build_section(VideoConfig, data, prefix, problems)
     if problems:
         raise ConfigError("; ".join(p.replace("_", "-") if prefix == "--" else p for p in problems))
     return vcfg
@@ -82,18 +82,12 @@ def video_config(data: dict, prefix: str = "video.") -> VideoConfig:
 
 def load_video_config(path=None, overrides=None) -> tuple[Config, VideoConfig]:
     """Like `load_config`, plus an optional [video] table (and `--set video.KEY=V`) in the same file."""
-    from .config import DEFAULT_CONFIG
-
-    path = Path(path) if path else DEFAULT_CONFIG
-    try:
-        data = tomllib.loads(path.read_text())
-    except FileNotFoundError:
-        raise ConfigError(f"config file not found: {path}") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{path}: not valid TOML ({exc})") from None
+    data = read_toml(path)
     sets = parse_overrides(overrides)
     video = merge(data.pop("video", {}) or {}, sets.pop("video", {}) or {})
-    return config_from_dict(merge(data, sets)), video_config(video)
+    data = merge(data, sets)
+    data.pop("train", None)
+    return config_from_dict(data), video_config(video)
 
 
 # -- rendering ---------------------------------------------------------------------------------
