@@ -38,26 +38,30 @@ def main() -> None:
          "--resolution", "256x256", "--set", "randomization.frames_per_layout=12")
     step("4. dataset statistics", "stats", rel(OUT / "dataset"))
     have_model = DEFAULT_MODEL.exists()
+    step("5. a short drive with the segmentation overlaid (.mp4)", "render", "--out", rel(OUT / "drive.mp4"),
+         *([] if have_model else ["--no-model"]))
     if have_model and REAL.exists():
-        step("5. sim-to-real: the default model on real Chang'e-3 frames (with masks)", "evaluate",
+        step("6. sim-to-real: the default model on real Chang'e-3 frames (with masks)", "evaluate",
              "--images", str(REAL), "--out", rel(OUT / "eval_change3"))
         if APOLLO.exists():
-            step("6. the default model on Apollo frames (no masks: no IoU, qualitative only)", "evaluate",
+            step("7. the default model on Apollo frames (no masks: no IoU, qualitative only)", "evaluate",
                  "--images", str(APOLLO), "--out", rel(OUT / "eval_apollo"))
     elif not REAL.exists():
         print("\n== real images not found: get the ALLD real frames (Kaggle 'Artificial Lunar Landscape Dataset', "
               "romainpessia/artificial-lunar-rocky-landscape-dataset, folder real_moon_images) and run "
               "`regolith evaluate --images DIR --out REPORT`")
-    step("7. a short drive with the segmentation overlaid (.mp4)", "render", "--out", rel(OUT / "drive.mp4"),
-         *([] if have_model else ["--no-model"]))
     print(f"\nDone. Everything is in {rel(OUT)}/:")
     for name, what in [("stage.usda", "the lunar stage (open it in usdview or Isaac Sim)"),
                        ("preview.png / preview_mask.png", "headless render and its class mask"),
                        ("dataset/", "randomized RGB + mask + depth, frames.jsonl, manifest.json, stats.png"),
-                       ("eval_change3/report.md", "real-image scores with ground truth (Chang'e-3)"),
+                       ("drive.mp4 / drive.png", "the overlay video and its poster frame"),
+                       ("eval_change3/report.md", "real-image scores with ground truth (Chang'e-3), model vs baseline"),
+                       ("eval_change3/*_sheet.png, *_rock.png", "contact sheets: image | model | baseline | truth"),
                        ("eval_apollo/report.md", "Apollo frames: predictions only, no IoU"),
-                       ("drive.mp4", "the overlay video (poster frame beside it)")]:
-        print(f"  {name:32s} {what}")
+                       ("eval_apollo/*_sheet.png, *_rock.png", "Apollo contact sheets")]:
+        first = name.split(" ")[0].rstrip(",")
+        if list(OUT.glob(first)):  # list only what this run wrote
+            print(f"  {name:38s} {what}")
 
 
 if __name__ == "__main__":
