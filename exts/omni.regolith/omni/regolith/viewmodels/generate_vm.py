@@ -17,7 +17,7 @@ from typing import Callable
 from ..config import replace
 from ..errors import RegolithError
 from .document import ConfigDocument
-from .process import LineProcess, cli_command, parse_event
+from .process import ChildTask, LineProcess, cli_command, parse_event
 
 BACKENDS = ("replicator", "headless")
 _COUNT = re.compile(r"(\d+)\s*/\s*(\d+)")
@@ -59,7 +59,7 @@ def memory_verdict(cfg, width: int, height: int) -> Verdict:
     return Verdict(bool(ok), text)
 
 
-class GenerateViewModel:
+class GenerateViewModel(ChildTask):
     def __init__(self, doc: ConfigDocument, out_dir: str = "", frames: int = 100,
                  backend: str = "replicator", python: str | None = None, cli: list[str] | None = None,
                  replicator_launcher: Callable | None = None):
@@ -168,22 +168,13 @@ class GenerateViewModel:
         self.message = message or ("done" if ok else "failed")
         self._cancel = None
 
-    def poll(self) -> bool:
-        """Apply headless output read since the last call (UI thread)."""
-        if self.proc is None:
-            return False
-        lines, rc = self.proc.poll()
-        for line in lines:
-            self._handle(line)
-        if rc is not None and self.state == "running":
-            if self.proc.stopped:
-                self.finish(False, "cancelled")
-            elif rc == 0:
-                self.finish(True, f"wrote {self.out_dir}")
-            else:
-                last = next((line for line in reversed(self.log) if line.strip()), "")
-                self.finish(False, f"error: generate exited with code {rc}" + (f": {last}" if last else ""))
-        return bool(lines) or rc is not None
+    def _exited(self, rc: int, stopped: bool, last_line: str) -> None:
+        if stopped:
+            self.finish(False, "cancelled")
+        elif rc == 0:
+            self.finish(True, f"wrote {self.out_dir}")
+        else:
+            self.finish(False, f"error: generate exited with code {rc}" + (f": {last_line}" if last_line else ""))
 
     def _handle(self, line: str) -> None:
         self.log.append(line)

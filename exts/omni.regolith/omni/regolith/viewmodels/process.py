@@ -100,3 +100,29 @@ class LineProcess:
         rc = self._proc.wait(timeout)
         self._reader.join(timeout)
         return rc
+
+
+class ChildTask:
+    """Shared polling of a view-model's child process: subclasses handle lines and the exit."""
+
+    proc: "LineProcess | None" = None
+    state: str = "idle"
+    log: list
+
+    def poll(self) -> bool:
+        """Apply output read since the last call (UI thread); True when something changed."""
+        if self.proc is None:
+            return False
+        lines, rc = self.proc.poll()
+        for line in lines:
+            self._handle(line)
+        if rc is not None and self.state == "running":
+            last = next((line for line in reversed(self.log) if line.strip()), "")
+            self._exited(rc, self.proc.stopped, last)
+        return bool(lines) or rc is not None
+
+    def _handle(self, line: str) -> None:
+        raise NotImplementedError
+
+    def _exited(self, rc: int, stopped: bool, last_line: str) -> None:
+        raise NotImplementedError

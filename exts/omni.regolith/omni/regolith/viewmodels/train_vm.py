@@ -11,12 +11,12 @@ from __future__ import annotations
 import shlex
 from pathlib import Path
 
-from .process import LineProcess, cli_command, parse_event
+from .process import ChildTask, LineProcess, cli_command, parse_event
 
 STEP_KEYS = ("step", "epoch", "loss", "lr", "images_per_s")
 
 
-class TrainViewModel:
+class TrainViewModel(ChildTask):
     def __init__(self, data_dir: str = "", out_dir: str = "", extra_args: str = "",
                  python: str | None = None, cli: list[str] | None = None):
         self.data_dir, self.out_dir, self.extra_args = data_dir, out_dir, extra_args
@@ -74,24 +74,15 @@ class TrainViewModel:
         self.state, self.message = "running", "starting"
         return True
 
-    def poll(self) -> bool:
-        """Apply output read since the last call (UI thread); True when something changed."""
-        if self.proc is None:
-            return False
-        lines, rc = self.proc.poll()
-        for line in lines:
-            self._handle(line)
-        if rc is not None and self.state == "running":
-            if self.proc.stopped:
-                self.state, self.message = "stopped", "stopped"
-            elif rc == 0 and self.model_path:
-                self.state = "done"
-            else:
-                self.state = "error"
-                last = next((line for line in reversed(self.log) if line.strip()), "")
-                why = f"exited with code {rc}" if rc else "finished without reporting a model"
-                self.message = f"error: trainer {why}" + (f": {last}" if last else "")
-        return bool(lines) or rc is not None
+    def _exited(self, rc: int, stopped: bool, last_line: str) -> None:
+        if stopped:
+            self.state, self.message = "stopped", "stopped"
+        elif rc == 0 and self.model_path:
+            self.state = "done"
+        else:
+            self.state = "error"
+            why = f"exited with code {rc}" if rc else "finished without reporting a model"
+            self.message = f"error: trainer {why}" + (f": {last_line}" if last_line else "")
 
     def _handle(self, line: str) -> None:
         event = parse_event(line)
