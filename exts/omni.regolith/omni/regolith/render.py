@@ -99,12 +99,6 @@ def texture_weights(albedo: float, scale_m: float, contrast: float) -> np.ndarra
     return (w / np.linalg.norm(w) * albedo * contrast).astype(np.float32)
 
 
-def regolith_texture(octaves: np.ndarray, albedo: float, scale_m: float, contrast: float) -> np.ndarray:
-    """Albedo map (size, size, 1) of one texture family, on the host (the renderer blends on the device)."""
-    tex = np.tensordot(texture_weights(albedo, scale_m, contrast), octaves, axes=1) + np.float32(albedo)
-    return np.clip(tex, 0.005, 1.0)[..., None].astype(np.float32)
-
-
 PAD_TRIANGLES = 16384
 ANCHOR_HEIGHT_M = 1000.0
 
@@ -118,8 +112,10 @@ def with_bound_anchors(geometry: Geometry):
     half = geometry.terrain_size_m
     anchors = np.array([[-half, -half, -ANCHOR_HEIGHT_M], [half, half, ANCHOR_HEIGHT_M]], np.float32)
     up = np.array([[0, 0, 1], [0, 0, 1]], np.float32)
-    return (np.concatenate([geometry.terrain_points, anchors]), geometry.terrain_triangles,
-            np.concatenate([geometry.terrain_normals, up]), np.concatenate([geometry.terrain_uvs, np.zeros((2, 2), np.float32)]))
+    points = np.concatenate([geometry.terrain_points, anchors])
+    normals = np.concatenate([geometry.terrain_normals, up])
+    uvs = np.concatenate([geometry.terrain_uvs, np.zeros((2, 2), np.float32)])
+    return points, geometry.terrain_triangles, normals, uvs
 
 
 def pad_mesh(points: np.ndarray, triangles: np.ndarray, block: int = PAD_TRIANGLES):
@@ -165,7 +161,7 @@ class MitsubaRenderer:
             "type": "scene",
             "integrator": {"type": "direct", "emitter_samples": 1, "bsdf_samples": 0},
             "sun": {"type": "directional", "direction": [0, 0, -1], "irradiance": {"type": "rgb", "value": 1.0}},
-            "terrain": self._mesh("terrain", *with_bound_anchors(geometry), mi.load_dict(regolith_bsdf)),
+            "terrain": self._terrain_mesh(geometry, mi.load_dict(regolith_bsdf)),
             "sensor": {
                 "type": "perspective", "fov_axis": "x", "fov": 60.0, "near_clip": 0.01, "far_clip": 1e5,
                 "film": {"type": "hdrfilm", "width": self.width, "height": self.height,
@@ -187,13 +183,12 @@ class MitsubaRenderer:
             sid = int(dr.reinterpret_array(mi.UInt32, mi.ShapePtr(shape))[0])
             self._ids[ROCK if shape.id() == "rocks" else REGOLITH] = sid
 
-    def _mesh(self, name, points, triangles, normals_or_bsdf, uvs=None, bsdf=None):
+    def _terrain_mesh(self, geometry: Geometry, bsdf):
+        points, triangles, normals, uvs = with_bound_anchors(geometry)
+        return self._mesh("terrain", points, triangles, bsdf, normals, uvs)
+
+    def _mesh(self, name, points, triangles, bsdf, normals=None, uvs=None):
         mi = self.mi
-        normals = None
-        if bsdf is None:  # _mesh(name, points, triangles, bsdf)
-            bsdf = normals_or_bsdf
-        else:  # _mesh(name, points, triangles, normals, uvs, bsdf)
-            normals = normals_or_bsdf
         props = mi.Properties()
         props["bsdf"] = bsdf
         mesh = mi.Mesh(name, len(points), len(triangles), props,
@@ -206,7 +201,6 @@ class MitsubaRenderer:
         if uvs is not None:
             p["vertex_texcoords"] = mi.Float(np.ascontiguousarray(uvs, np.float32).ravel())
         p.update()
-        mesh.set_id(name) if hasattr(mesh, "set_id") else None
         return mesh
 
     def _apply(self, frame: FrameParams) -> None:
