@@ -147,6 +147,7 @@ class MitsubaRenderer:
         self.scene = None
         self._stars_flat = None
         self._octaves = None
+        self._pixel_grid = None  # pixel-centre offsets from the principal point, on the device
 
     def set_geometry(self, geometry: Geometry) -> None:
         """Build the Mitsuba scene (this rebuilds the BVH: group frames per geometry)."""
@@ -174,7 +175,6 @@ class MitsubaRenderer:
             points, triangles = pad_mesh(geometry.rock_points, geometry.rock_triangles)
             scene["rocks"] = self._mesh("rocks", points, triangles, rock_bsdf)
         self.scene = mi.load_dict(scene)
-        self._pixel_grid = None
         self.params = mi.traverse(self.scene)
         import drjit as dr
 
@@ -230,7 +230,7 @@ class MitsubaRenderer:
         import drjit as dr
 
         mi = self.mi
-        if getattr(self, "_pixel_grid", None) is None:
+        if self._pixel_grid is None:
             k = frame.camera.intrinsics(self.width, self.height)
             v, u = np.divmod(np.arange(self.width * self.height), self.width)
             self._pixel_grid = (mi.Float((u - k["cx"]).astype(np.float32)), mi.Float((v - k["cy"]).astype(np.float32)))
