@@ -1,0 +1,68 @@
+"""How much does SegFormer's output resolution limit rock IoU? Two measurements on one labelled set.
+
+1. The oracle ceiling: the true mask averaged over s x s cells (SegFormer predicts at 1/4 of its
+   input) and upsampled back, scored against itself. No model can beat it at that stride.
+2. The same model run at larger input sizes (the image upscaled before inference), which makes
+   each output cell cover fewer original pixels.
+
+Usage: python tools/input_size_sweep.py DATASET_OR_IMAGE_DIR [--model PATH] [--sizes 512 768 1024] [--limit N]
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "exts" / "omni.regolith"))
+
+
+def oracle(image_set, strides=(4, 2)) -> dict:
+    import torch
+    import torch.nn.functional as F
+
+    from PIL import Image
+
+    from omni.regolith.metrics import ConfusionMatrix
+
+    cms = {s: ConfusionMatrix() for s in strides}
+    for sample in image_set.samples:
+        mask = np.asarray(Image.open(sample.mask))
+        valid = np.where(mask == 255, 0, mask).astype(np.int64)
+        onehot = F.one_hot(torch.from_numpy(valid), 3).permute(2, 0, 1)[None].float()
+        for s, cm in cms.items():
+            low = F.avg_pool2d(onehot, s, ceil_mode=True)
+            up = F.interpolate(low, size=mask.shape, mode="bilinear", align_corners=False).argmax(1)[0].numpy()
+            cm.update(mask, up)
+    return {s: cm.summary() for s, cm in cms.items()}
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("images")
+    ap.add_argument("--model", help="model dir (default: the embedded default model)")
+    ap.add_argument("--sizes", type=int, nargs="+", default=[512, 768, 1024])
+    ap.add_argument("--limit", type=int)
+    args = ap.parse_args()
+
+    from omni.regolith.evaluate import evaluate_set, find_image_set
+    from omni.regolith.inference import DEFAULT_MODEL_DIR, Segmenter
+    from omni.regolith.segformer import load_model, read_preprocessor
+
+    image_set = find_image_set(args.images, limit=args.limit)
+    if not image_set.labelled:
+        sys.exit("input_size_sweep: needs masks (an IoU without ground truth means nothing)")
+    for stride, r in oracle(image_set).items():
+        print(f"oracle at output stride {stride}: rock IoU {r['rock_iou']:.3f}, mIoU {r['miou']:.3f}")
+    path = Path(args.model) if args.model else DEFAULT_MODEL_DIR
+    pre = read_preprocessor(path)
+    for size in args.sizes:
+        seg = Segmenter(load_model(path), (size, size), pre["image_mean"], pre["image_std"])
+        m = evaluate_set(image_set, seg, progress=False).metrics["model"]
+        print(f"model at input {size}x{size}: rock IoU {m['rock_iou']:.3f}, mIoU {m['miou']:.3f}, "
+              f"rock flood {m['rock_flood']:.2f}")
+
+
+if __name__ == "__main__":
+    main()
