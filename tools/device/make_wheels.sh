@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# Build .devwheels/mi.tar.xz: Mitsuba + Dr.Jit for the GPU box's Python 3.12, stripped to the
+# variants we use (cuda_ad_rgb, scalar_rgb) so it fits the device tool's 64 MiB carry limit
+# (~33 MB). The box has torch/transformers/PIL/tqdm but no mitsuba or pxr, and no network.
+# Then: run(command="bash tools/device/default_model.sh data", carry=[".devwheels"]).
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+tmp=$(mktemp -d)
+python3 -m pip download -q --no-deps --only-binary=:all: --python-version 3.12 --implementation cp \
+  --platform manylinux_2_28_x86_64 --platform manylinux_2_27_x86_64 --platform manylinux_2_17_x86_64 \
+  -d "$tmp" mitsuba==3.9.1 drjit==1.5.0
+mkdir -p "$tmp/site" && for w in "$tmp"/*.whl; do unzip -q -o "$w" -d "$tmp/site"; done
+cd "$tmp/site"
+rm -f mitsuba/*mono* mitsuba/*spectral* mitsuba/*polarized* mitsuba/llvm_ad_rgb*
+rm -rf mitsuba/include mitsuba/mitsuba_stubs mitsuba/cmake mitsuba/*.pyi
+cd - >/dev/null
+mkdir -p .devwheels
+tar -cJf .devwheels/mi.tar.xz -C "$tmp/site" mitsuba drjit mitsuba-3.9.1.dist-info drjit-1.5.0.dist-info
+rm -rf "$tmp"
+ls -la .devwheels/mi.tar.xz
