@@ -5,7 +5,7 @@
 #   stage 3: export -- fp16 copy of the model, metrics, curve, stats figure into $OUT
 # Usage: bash tools/device/default_model.sh data|train|export [SECONDS]
 set -u
-source "$(dirname "$0")/../device_env.sh"
+source "$(dirname "$0")/../device_env.sh"  # needs .devwheels/ carried: tools/device/make_wheels.sh builds it
 W=_out/gpu
 OUT=${OUT:-_out/gpu/export}
 mkdir -p "$W" "$OUT"
