@@ -239,6 +239,11 @@ def main() -> None:
     r["threads"] = torch.get_num_threads()
     result["infer_cpu"] = r
     print(f"inference CPU fp32 ({r['threads']} threads): {r}", flush=True)
+    if not gpu and not args.no_compile:  # torch.compile's C++ kernels: ~1 min to build, then faster
+        r = bench_infer(torch.device("cpu"), "compile", 10)
+        r["ratio_to_target"] = round(CPU_MS_TARGET / r["predict_ms"], 3)
+        result["infer_cpu_compiled"] = r
+        print(f"inference CPU fp32 compiled: {r}", flush=True)
 
     if not args.skip_train:
         data = Path(args.data) if args.data else None
