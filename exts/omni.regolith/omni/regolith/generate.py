@@ -16,8 +16,8 @@ from pathlib import Path
 from .config import Config
 from .dataset import DatasetWriter, frame_done, prepare, remove_stale_temp_files, write_manifest
 from .errors import ConfigError
-from .plan import (frame_params, layout_keep_clear, layout_of, read_plan, resolve_camera, sample_frame,
-                   terrain_for, write_plan)
+from .plan import (frame_params, layout_keep_clear, layout_of, read_plan, sample_frame, sample_plan, terrain_for,
+                   write_plan)
 
 
 @dataclass
@@ -81,7 +81,7 @@ def load_or_write_plan(root: Path, cfg: Config, frames: int, width: int, height:
     existing = read_plan(path) if path.exists() else []
     if len(existing) >= frames:
         return existing[:frames]
-    plan = existing + [resolve_camera(cfg, sample_frame(cfg, i), width, height) for i in range(len(existing), frames)]
+    plan = existing + sample_plan(cfg, frames, width, height, start=len(existing))
     write_plan(path, plan)
     return plan
 

@@ -6,6 +6,7 @@ checks that both give the same arrays.
 """
 from __future__ import annotations
 
+import dataclasses
 import json
 from dataclasses import dataclass
 from pathlib import Path
@@ -113,6 +114,5 @@ def _frame_from_stage(stage, cfg: Config) -> FrameParams:
     pose = CameraPose(m[3, :3].copy(), rotation, hfov)
     sun = stage.GetPrimAtPath("/World/Sun")
     frame = frame_from_config(cfg, pose)
-    return FrameParams(**{**frame.__dict__,
-                          "sun_elevation_deg": float(sun.GetCustomDataByKey("regolith:elevation_deg")),
-                          "sun_azimuth_deg": float(sun.GetCustomDataByKey("regolith:azimuth_deg"))})
+    return dataclasses.replace(frame, sun_elevation_deg=float(sun.GetCustomDataByKey("regolith:elevation_deg")),
+                               sun_azimuth_deg=float(sun.GetCustomDataByKey("regolith:azimuth_deg")))

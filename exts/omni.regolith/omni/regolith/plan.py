@@ -108,10 +108,11 @@ def resolve_camera(cfg: Config, record: dict, width: int, height: int) -> dict:
             "cam_to_world": pose.cam_to_world().tolist()}
 
 
-def sample_plan(cfg: Config, frames: int, width: int | None = None, height: int | None = None) -> list[dict]:
-    """The complete plan of `frames` frames at a resolution (default: the config's)."""
+def sample_plan(cfg: Config, frames: int, width: int | None = None, height: int | None = None,
+                start: int = 0) -> list[dict]:
+    """Frames `start` .. `frames - 1` of the plan at a resolution (default: the config's)."""
     w, h = width or cfg.render.width, height or cfg.render.height
-    return [resolve_camera(cfg, sample_frame(cfg, i), w, h) for i in range(frames)]
+    return [resolve_camera(cfg, sample_frame(cfg, i), w, h) for i in range(start, frames)]
 
 
 def plan_lines(records) -> str:
