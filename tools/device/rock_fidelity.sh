@@ -29,11 +29,6 @@ case "$1" in
     for m in v1 v2; do
       mkdir -p "$OUT/$m"
       cp $W/fid_run_$m/metrics.json "$OUT/$m/" 2>/dev/null
-      python3 - "$W/fid_run_$m/model" "$OUT/$m" <<'PY'
-import sys
-from transformers import SegformerForSemanticSegmentation
-SegformerForSemanticSegmentation.from_pretrained(sys.argv[1]).half().save_pretrained(sys.argv[2], safe_serialization=True)
-PY
-      cp $W/fid_run_$m/model/preprocessor_config.json "$OUT/$m/"
+      python3 "$(dirname "$0")/export_fp16.py" $W/fid_run_$m/model "$OUT/$m"
     done ;;
 esac
