@@ -6,6 +6,7 @@ Everything is written under `_out/demo/` (ignored by git).
 from __future__ import annotations
 
 import shlex
+import shutil
 import subprocess
 import sys
 import time
@@ -34,6 +35,9 @@ def main() -> None:
     step("1. build the lunar stage (USD)", "stage", "build", "--out", rel(OUT / "stage.usda"))
     step("2. render its preview headless (RGB, class mask, depth)", "stage", "preview", rel(OUT / "stage.usda"),
          "--out", rel(OUT / "preview.png"))
+    # Rebuilt each run (~15 s): a dataset left by an older version's defaults would be refused as
+    # another config, which is right for user datasets and wrong for the demo's scratch folder.
+    shutil.rmtree(OUT / "dataset", ignore_errors=True)
     step("3. generate a small randomized dataset", "generate", "--out", rel(OUT / "dataset"), "--frames", "48",
          "--resolution", "256x256", "--set", "randomization.frames_per_layout=12")
     step("4. dataset statistics", "stats", rel(OUT / "dataset"))

@@ -1,30 +1,46 @@
 #!/usr/bin/env bash
 # The default model's recipe, as run on one GPU through the device tool (see docs/results.md).
-#   stage 1: data   -- 10,000 training frames (seed 1) + 1,000 validation frames (seed 2: other terrains)
-#   stage 2: train  -- SegFormer-B0 from scratch, resumable: rerun the same line to continue
-#   stage 3: export -- fp16 copy of the model, metrics, curve, stats figure into $OUT
-#   stage 4: video  -- the 20 s 1280x720 drive with the trained model
-# Usage: bash tools/device/default_model.sh data|train|export|video [SECONDS]
+#   data   -- 20,000 training frames (seed 1) + 1,000 validation frames (seed 2: other terrains)
+#   train  -- SegFormer-B0 from scratch, started in the background (setsid) so it runs on between
+#             device calls; resumes from its checkpoint if one exists
+#   wait   -- follow the training log for up to SECONDS (default 560), return when it is done
+#   export -- fp16 copy of the model, metrics, curve, stats figure into $OUT
+#   video  -- the 20 s 1280x720 drive with the trained model
+#   finetune -- that model continued at 1024 input for 3 epochs (INIT=dir to start elsewhere)
+#   sweep  -- the model at 512/768/1024 input on the validation set (tools/input_size_sweep.py)
+# Usage: bash tools/device/default_model.sh data|train|wait|export|finetune|sweep|video [SECONDS]
 set -u
 source "$(dirname "$0")/../device_env.sh"  # needs .devwheels/ carried: tools/device/make_wheels.sh builds it
 W=_out/gpu
 OUT=${OUT:-_out/gpu/export}
+RUN=$W/run_b0
 mkdir -p "$W" "$OUT"
 case "$1" in
   data)
-    python3 -m omni.regolith.cli generate --out $W/train10k --frames 10000 --seed 1 --workers 14 --no-progress
+    python3 -m omni.regolith.cli generate --out $W/train --frames 20000 --seed 1 --workers 14 --no-progress
     python3 -m omni.regolith.cli generate --out $W/val1k --frames 1000 --seed 2 --workers 14 --no-progress
-    setsid nohup python3 -m omni.regolith.cli stats $W/train10k --out $W/stats10k > $W/stats10k.txt 2>&1 < /dev/null & ;;
+    setsid nohup python3 -m omni.regolith.cli stats $W/train --out $W/stats > $W/stats.txt 2>&1 < /dev/null & ;;
   train)
-    timeout "${2:-500}" python3 -m omni.regolith.cli train --data $W/train10k --val $W/val1k --out $W/run_b0 \
-      --model b0 --epochs 30 --batch-size 64 --image-size 512 --workers 14 --device cuda \
-      $( [ -f $W/run_b0/checkpoint.pt ] && echo --resume ) 2>&1 | grep -v '^\s*$' | tail -n 40 ;;
+    setsid nohup python3 -m omni.regolith.cli train --data $W/train --val $W/val1k --out $RUN \
+      --model b0 --epochs 44 --batch-size 64 --image-size 512 --workers 14 --device cuda \
+      $( [ -f $RUN/checkpoint.pt ] && echo --resume ) --json-progress > $W/train.log 2>&1 < /dev/null &
+    sleep 60; tail -n 3 $W/train.log ;;
+  wait)
+    end=$((SECONDS + ${2:-560}))
+    while [ $SECONDS -lt $end ] && [ ! -f $RUN/metrics.json ] && pgrep -f "cli train" > /dev/null; do sleep 10; done
+    grep -E '"event": "(epoch|done|error)"' $W/train.log | tail -n 45 ;;
   export)
-    cp $W/run_b0/metrics.json $W/run_b0/curve.png "$OUT"/ 2>/dev/null
-    cp $W/stats10k/stats.png "$OUT"/ 2>/dev/null
-    cat $W/stats10k.txt $W/run_b0/train_config.json
-    python3 "$(dirname "$0")/export_fp16.py" $W/run_b0/model "$OUT"/model ;;
+    cp $RUN/metrics.json $RUN/curve.png $W/train.log "$OUT"/ 2>/dev/null
+    cp $W/stats/stats.png "$OUT"/ 2>/dev/null
+    cat $W/stats.txt $RUN/train_config.json
+    python3 "$(dirname "$0")/export_fp16.py" $RUN/model "$OUT"/model ;;
+  finetune)  # continue a 512 model at 1024 input (frames upscaled 2x, so SegFormer's 1/4 output is 1/2 of the frame)
+    timeout "${2:-330}" python3 -m omni.regolith.cli train --data $W/train --val $W/val1k --out $W/ft1024 \
+      --model b0 --init "${INIT:-$RUN/model}" --epochs 3 --batch-size 32 --image-size 1024 --lr 1.5e-4 \
+      --workers 8 --device cuda --json-progress 2>&1 | grep -E '"event": "(epoch|done|error)"' | cut -c1-300 ;;
+  sweep)  # the trained model on the validation set at larger inputs, and the oracle ceilings
+    timeout "${2:-150}" python3 tools/input_size_sweep.py $W/val1k --model "${MODEL:-$RUN/model}" --sizes 512 768 1024 --limit 300 2>&1 | grep -v Loading ;;
   video)  # the 20 s 1280x720 drive with the trained model
-    timeout "${2:-200}" python3 -m omni.regolith.cli render --model $W/run_b0/model --out "$OUT"/drive720.mp4 \
+    timeout "${2:-200}" python3 -m omni.regolith.cli render --model $RUN/model --out "$OUT"/drive720.mp4 \
       --resolution 1280x720 --frames 480 --fps 24 --spp 64 --set video.sun_passes=1 --device cuda --no-progress ;;
 esac

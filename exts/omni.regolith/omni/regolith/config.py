@@ -55,16 +55,18 @@ class CraterConfig:
 
 @dataclass(frozen=True)
 class RockConfig:
+    """Defaults: a size law whose labelled rocks look like real hand-labelled ones (docs/datasets.md)."""
+
     model: str = choice("v1", ("v1", "v2"), "prototype generator: v1 low-poly, v2 displaced basalt")
     prototypes: int = num(8, 1, 256, "distinct prototype meshes")
-    count: int = num(600, 0, 100000)
-    min_radius_m: float = num(0.1, 0.001, 100.0)
+    count: int = num(120, 0, 100000)
+    min_radius_m: float = num(0.25, 0.001, 100.0)
     max_radius_m: float = num(2.0, 0.001, 100.0)
-    size_exponent: float = num(1.7, 0.1, 6.0, "cumulative size-frequency slope")
+    size_exponent: float = num(1.3, 0.1, 6.0, "cumulative size-frequency slope")
     burial: tuple = pair((0.1, 0.4), 0.0, 0.9, "fraction of the radius sunk into the ground")
     clustering: float = num(0.3, 0.0, 1.0, "share of rocks placed around cluster centres")
     clusters: int = num(6, 1, 1000)
-    spread_m: float = num(30.0, 0.1, 10000.0, "rocks are scattered within this radius of the centre")
+    spread_m: float = num(20.0, 0.1, 10000.0, "rocks are scattered within this radius of the centre")
     albedo: float = num(0.22, 0.0, 1.0)
 
 
@@ -119,7 +121,7 @@ class RandomizationConfig:
     camera_height_m: tuple = pair((0.8, 2.5), 0.05, 100.0)
     camera_pitch_deg: tuple = pair((-45.0, -3.0), -89.0, 89.0)
     camera_roll_deg: tuple = pair((-5.0, 5.0), -45.0, 45.0)
-    rock_count: tuple = pair((300, 1500), 0, 100000)
+    rock_count: tuple = pair((50, 200), 0, 100000)
     rock_scale: tuple = pair((0.6, 1.6), 0.01, 100.0)
     star_brightness: tuple = pair((0.0, 1.5), 0.0, 100.0)
     frames_per_layout: int = num(25, 1, 100000, "frames sharing one terrain and rock layout")

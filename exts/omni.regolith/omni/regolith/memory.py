@@ -76,9 +76,14 @@ def estimate_generate(width: int, height: int, spp: int, terrain_resolution: int
 
 
 def estimate_train(batch_size: int, image_size: int, model: str = "b0", workers: int = 4) -> int:
-    """Peak bytes of SegFormer training: activations grow with batch x pixels, plus loaders."""
+    """Peak bytes of SegFormer training: activations grow with batch x pixels, plus loaders.
+
+    B0 measured 1,046 bytes per pixel per image in fp32 (`tools/bench/train_memory.py`, 2 CPU
+    cores; bf16 autocast on CUDA needs less); 1,400 keeps a third in hand. The earlier 3,200
+    refused a B0 run at 1024x1024, batch 32 (114 GiB estimated) that an H200 box ran.
+    """
     scale = {"b0": 1.0, "b1": 1.6, "b2": 3.0, "b3": 4.5, "b4": 6.0, "b5": 7.5}.get(model, 8.0)
-    activations = int(batch_size * image_size * image_size * 3200 * scale)
+    activations = int(batch_size * image_size * image_size * 1400 * scale)
     loaders = workers * batch_size * image_size * image_size * 3 * 4 * 4
     runtime = 2 * GIB
     return activations + loaders + runtime

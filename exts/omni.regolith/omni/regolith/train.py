@@ -267,7 +267,7 @@ def train(data, out, cfg: TrainConfig, *, val=None, init=None, resume: bool = Fa
     memory_note = _preflight(cfg.model, cfg.batch_size, cfg.image_size, workers, force)
 
     if init:
-        model = load_model(init)
+        model = load_model(init).float()  # a checkpoint saved in fp16 (ours ships so) trains in fp32
         if size_of(model.config) != cfg.model:
             raise ConfigError(f"--init {init} is a SegFormer-{size_of(model.config) or 'custom'}, "
                               f"not {cfg.model}; pass --model {size_of(model.config) or '...'} to fine-tune it")
