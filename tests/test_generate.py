@@ -94,6 +94,25 @@ def test_generate_small_frames_and_resume_identical(tmp_path, gen_config):
         generate(replace(gen_config, seed=5), part, 7, progress=False)
 
 
+def test_png16_depth_matches_float_depth_to_the_step_and_passes_check(tmp_path, gen_config):
+    from omni.regolith.datacheck import check_dataset
+    from omni.regolith.dataset import DEPTH_STEPS_PER_M, read_depth
+
+    generate(gen_config, tmp_path / "npy", 3, progress=False)
+    png_cfg = replace(gen_config, render={"depth_format": "png16"})
+    generate(png_cfg, tmp_path / "png", 3, progress=False)
+    for i in range(3):
+        exact = read_depth(tmp_path / "npy" / "depth" / f"{i:05d}.npy")
+        coded = read_depth(tmp_path / "png" / "depth" / f"{i:05d}.png")
+        assert coded.dtype == np.float32 and coded.shape == exact.shape
+        assert np.abs(coded - exact).max() <= 0.5 / DEPTH_STEPS_PER_M + 1e-6
+        assert ((coded == 0) == (exact == 0)).all()  # sky stays 0, ground never becomes 0
+    assert check_dataset(tmp_path / "png", progress=False) == []
+    assert "uint16" in json.loads((tmp_path / "png" / "manifest.json").read_text())["depth"]
+    with pytest.raises(DatasetError, match="another config"):
+        generate(gen_config, tmp_path / "png", 3, progress=False)
+
+
 def test_shards_fill_one_dataset(tmp_path, gen_config):
     root = tmp_path / "sharded"
     a = generate(gen_config, root, 7, shard=(0, 2), progress=False)

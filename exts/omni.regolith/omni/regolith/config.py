@@ -107,6 +107,8 @@ class RenderConfig:
     spp: int = num(4, 1, 4096)
     variant: str = choice("auto", ("auto", "cuda_ad_rgb", "llvm_ad_rgb", "scalar_rgb"))
     exposure: float = num(1.0, 0.0, 1000.0)
+    depth_format: str = choice("npy", ("npy", "png16"), "dataset depth files: float32 .npy, or 16-bit PNG "
+                               "in 1/256 m (max 255.99 m, about a tenth of the bytes)")
 
 
 @dataclass(frozen=True)

@@ -2,7 +2,8 @@
 
 Checks the layout of docs/dataset-format.md: each frame in frames.jsonl has rgb, mask and depth
 (and each file has a record), every file decodes, rgb is 3-channel, mask is 8-bit single channel
-with values in {0, 1, 2, 255}, depth is float32 (H, W), and all three agree in size.
+with values in {0, 1, 2, 255}, depth is float32 (H, W) .npy or a 16-bit PNG, and all three agree
+in size.
 """
 from __future__ import annotations
 
@@ -48,9 +49,9 @@ def check_dataset(root, workers: int | None = None, progress: bool = False) -> l
     for index in indices:
         stem = f"{index:05d}"
         if has_plan and index not in records:
-            problems += [f"{kind}/{stem}.{ext}: no record in frames.jsonl"
-                         for kind, ext in KINDS.items() if index in files[kind]]
-        missing = [f"{kind}/{stem}.{ext}" for kind, ext in KINDS.items() if index not in files[kind]]
+            problems += [f"{kind}/{files[kind][index].name}: no record in frames.jsonl"
+                         for kind in KINDS if index in files[kind]]
+        missing = [f"{kind}/{stem}.{'|'.join(exts)}" for kind, exts in KINDS.items() if index not in files[kind]]
         if missing:
             problems.append(f"{stem}: missing {', '.join(missing)}")
         jobs.append((root, index, {k for k in KINDS if index in files[k]}, records.get(index)))
@@ -107,7 +108,15 @@ def _check_png(path: Path, kind: str):
 
 
 def _check_depth(path: Path, kind: str):
-    """(width, height) and problems of a depth map: float32 (H, W), finite, non-negative."""
+    """(width, height) and problems of a depth map: float32 (H, W) .npy or 16-bit PNG, finite, non-negative."""
+    if path.suffix == ".png":
+        from PIL import Image
+
+        with Image.open(path) as im:
+            im.load()
+            if im.mode not in ("I;16", "I;16B", "I"):
+                return im.size, [f"mode {im.mode}, expected a 16-bit single channel PNG (metres x 256)"]
+            return im.size, []
     depth = np.load(path, allow_pickle=False)
     problems = []
     if depth.dtype != np.float32:

@@ -25,20 +25,44 @@ CLASS_IDS = {str(k): v for k, v in CLASS_NAMES.items()} | {str(IGNORE_ID): "igno
 SUBDIRS = ("rgb", "mask", "depth")
 
 
-def frame_paths(root: Path, index: int) -> dict[str, Path]:
+DEPTH_EXT = {"npy": "npy", "png16": "png"}
+DEPTH_STEPS_PER_M = 256  # png16 depth: uint16 value / 256 = metres (the KITTI convention); 0 = sky
+
+
+def frame_paths(root: Path, index: int, depth_format: str = "npy") -> dict[str, Path]:
     stem = f"{index:05d}"
     return {"rgb": root / "rgb" / f"{stem}.png", "mask": root / "mask" / f"{stem}.png",
-            "depth": root / "depth" / f"{stem}.npy"}
+            "depth": root / "depth" / f"{stem}.{DEPTH_EXT[depth_format]}"}
 
 
 def frame_done(root: Path, index: int) -> bool:
-    return all(p.exists() for p in frame_paths(root, index).values())
-
-
-def encode_frame(root: Path, index: int, rgb: np.ndarray, mask: np.ndarray, depth: np.ndarray) -> None:
-    """Encode and write one frame; rgb last, so a present rgb implies a finished frame."""
+    """All three files exist (a dataset holds one depth format: `prepare` refuses mixing)."""
     paths = frame_paths(root, index)
-    atomic_write_bytes(paths["depth"], npy_bytes(depth.astype(np.float32)))
+    return (paths["rgb"].exists() and paths["mask"].exists()
+            and (paths["depth"].exists() or paths["depth"].with_suffix(".png").exists()))
+
+
+def depth_png16_bytes(depth: np.ndarray) -> bytes:
+    """Metres -> 16-bit PNG in 1/256 m; beyond 255.99 m clips (our scenes end well before)."""
+    steps = np.clip(np.rint(depth * DEPTH_STEPS_PER_M), 0, 65535).astype(np.uint16)
+    return png_bytes(Image.fromarray(steps), compress_level=1)
+
+
+def read_depth(path: str | Path) -> np.ndarray:
+    """A depth file of either format as float32 metres (H, W), 0 where the pixel sees sky."""
+    path = Path(path)
+    if path.suffix == ".png":
+        with Image.open(path) as im:
+            return np.asarray(im, dtype=np.float32) / DEPTH_STEPS_PER_M
+    return np.load(path, allow_pickle=False).astype(np.float32)
+
+
+def encode_frame(root: Path, index: int, rgb: np.ndarray, mask: np.ndarray, depth: np.ndarray,
+                 depth_format: str = "npy") -> None:
+    """Encode and write one frame; rgb last, so a present rgb implies a finished frame."""
+    paths = frame_paths(root, index, depth_format)
+    data = depth_png16_bytes(depth) if depth_format == "png16" else npy_bytes(depth.astype(np.float32))
+    atomic_write_bytes(paths["depth"], data)
     atomic_write_bytes(paths["mask"], png_bytes(Image.fromarray(mask.astype(np.uint8), "L")))
     atomic_write_bytes(paths["rgb"], png_bytes(Image.fromarray(rgb.astype(np.uint8), "RGB")))
 
@@ -46,8 +70,9 @@ def encode_frame(root: Path, index: int, rgb: np.ndarray, mask: np.ndarray, dept
 class DatasetWriter:
     """Writes frames through a thread pool (PNG/zlib release the GIL), so rendering never waits on I/O."""
 
-    def __init__(self, root: str | Path, workers: int = 4, max_pending: int = 16):
+    def __init__(self, root: str | Path, workers: int = 4, max_pending: int = 16, depth_format: str = "npy"):
         self.root = Path(root)
+        self.depth_format = depth_format
         for sub in SUBDIRS:
             (self.root / sub).mkdir(parents=True, exist_ok=True)
         self._pool = ThreadPoolExecutor(max_workers=max(1, workers), thread_name_prefix="regolith-writer")
@@ -56,7 +81,7 @@ class DatasetWriter:
 
     def write_frame(self, index: int, rgb, mask, depth, record: dict | None = None) -> None:
         del record  # the record already lives in frames.jsonl; kept for the Replicator writer's signature
-        self._pending.append(self._pool.submit(encode_frame, self.root, index, rgb, mask, depth))
+        self._pending.append(self._pool.submit(encode_frame, self.root, index, rgb, mask, depth, self.depth_format))
         if len(self._pending) >= self._max_pending:
             self._pending.pop(0).result()  # back-pressure: bounded memory, and errors surface early
 
@@ -146,7 +171,8 @@ def write_manifest(root: Path, cfg: Config, width: int, height: int, frames: int
         "frames_planned": frames,
         "frames_complete": done,
         "classes": CLASS_IDS,
-        "depth": "float32 planar metres along the optical axis, 0 = sky",
+        "depth": ("uint16 PNG, planar metres x 256 along the optical axis, 0 = sky"
+                  if cfg.render.depth_format == "png16" else "float32 planar metres along the optical axis, 0 = sky"),
         "renderer": renderer,
         "software": software_versions(),
         "git_revision": git_revision(),

@@ -113,7 +113,7 @@ def generate(cfg: Config, out: str | Path, frames: int, width: int | None = None
     timings = defaultdict(float)
     bar = tqdm(total=len(todo), unit="frame", disable=not progress, desc=f"generate {root.name}", smoothing=0.1)
     layouts = sorted(groups)
-    with DatasetWriter(root, workers=workers) as writer, ThreadPoolExecutor(1, thread_name_prefix="layout") as pre:
+    with DatasetWriter(root, workers=workers, depth_format=cfg.render.depth_format) as writer, ThreadPoolExecutor(1, thread_name_prefix="layout") as pre:
         # the next layout's geometry (terrain, scatter, merge: numpy) is built while this one renders
         upcoming = pre.submit(layout_geometry, cfg, groups[layouts[0]]) if layouts else None
         for n, layout in enumerate(layouts):

@@ -20,7 +20,7 @@ from .errors import DatasetError
 from .io import atomic_write_bytes, atomic_write_text
 
 CLASSES = {**CLASS_NAMES, IGNORE_ID: "ignore"}  # every id a mask may hold
-KINDS = {"rgb": "png", "mask": "png", "depth": "npy"}  # frame sub-folder -> file extension
+KINDS = {"rgb": ("png",), "mask": ("png",), "depth": ("npy", "png")}  # frame sub-folder -> file extensions
 # frames.jsonl keys histogrammed when present; hfov_deg is read from record["camera"]
 PARAMETERS = ("sun_elevation_deg", "sun_azimuth_deg", "rock_albedo", "regolith_albedo", "texture_scale_m",
               "texture_contrast", "camera_height_m", "camera_pitch_deg", "hfov_deg", "rock_count", "rock_scale")
@@ -40,7 +40,9 @@ def dataset_dir(root) -> Path:
 
 
 def frame_path(root: Path, kind: str, index: int) -> Path:
-    return Path(root) / kind / f"{index:05d}.{KINDS[kind]}"
+    """The frame's file of this kind: the one that exists, else the first extension's name."""
+    paths = [Path(root) / kind / f"{index:05d}.{ext}" for ext in KINDS[kind]]
+    return next((p for p in paths if p.exists()), paths[0])
 
 
 def read_records(root: Path, problems: list | None = None) -> dict[int, dict]:
@@ -76,7 +78,7 @@ def read_records(root: Path, problems: list | None = None) -> dict[int, dict]:
 
 def scan_files(root: Path, kind: str, strays: list | None = None) -> dict[int, Path]:
     """Frame files in one sub-folder as {index: path}; misnamed files go to `strays`."""
-    folder, ext = Path(root) / kind, KINDS[kind]
+    folder, exts = Path(root) / kind, KINDS[kind]
     found: dict[int, Path] = {}
     if not folder.is_dir():
         return found
@@ -85,10 +87,10 @@ def scan_files(root: Path, kind: str, strays: list | None = None) -> dict[int, P
             if entry.name.startswith("."):
                 continue  # atomic-write temporaries, editor files
             stem, dot, suffix = entry.name.rpartition(".")
-            if dot and suffix == ext and _STEM.match(stem) and f"{int(stem):05d}" == stem:
+            if dot and suffix in exts and _STEM.match(stem) and f"{int(stem):05d}" == stem:
                 found[int(stem)] = Path(entry.path)
             elif strays is not None:
-                strays.append(f"{kind}/{entry.name}: unexpected file (frames are {kind}/NNNNN.{ext})")
+                strays.append(f"{kind}/{entry.name}: unexpected file (frames are {kind}/NNNNN.{'|'.join(exts)})")
     return found
 
 

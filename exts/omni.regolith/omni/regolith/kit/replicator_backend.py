@@ -273,7 +273,7 @@ class ReplicatorBackend:
         t0 = time.perf_counter()
         done = 0
         try:
-            with DatasetWriter(root) as writer:
+            with DatasetWriter(root, depth_format=cfg.render.depth_format) as writer:
                 for layout in sorted(groups):
                     t = time.perf_counter()
                     scene = layout_scene(cfg, groups[layout])
