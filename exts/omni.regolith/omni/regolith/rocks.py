@@ -89,6 +89,12 @@ def basalt_rock(rng: np.random.Generator) -> RockMesh:
 
 
 GENERATORS = {"v1": low_poly_rock, "v2": basalt_rock}
+TRIANGLES = {"v1": 20 * 4 ** 1, "v2": 20 * 4 ** 3}  # icosphere(s) has 20 * 4^s triangles
+
+
+def triangle_bound(cfg) -> int:
+    """Most rock triangles one layout can hold: what the memory preflight budgets for."""
+    return cfg.randomization.rock_count[1] * TRIANGLES[cfg.rocks.model]
 
 
 def make_prototypes(model: str, count: int, seed: int) -> list[RockMesh]:

@@ -33,12 +33,12 @@ def resolved_config(cfg, resolution, seed):
 def run(args) -> int:
     from ..generate import generate, parse_shard
     from ..memory import estimate_generate, preflight
+    from ..rocks import triangle_bound
 
     cfg = resolved_config(load_from_args(args), parse_resolution(args.resolution), args.seed)
     shard = parse_shard(args.shard)
     r = cfg.render
-    need = estimate_generate(r.width, r.height, r.spp, cfg.terrain.resolution,
-                             cfg.randomization.rock_count[1] * 80 * max(1, int(cfg.randomization.rock_scale[1])))
+    need = estimate_generate(r.width, r.height, r.spp, cfg.terrain.resolution, triangle_bound(cfg))
     print(preflight(need, force=args.force))
     report = generate(cfg, args.out, args.frames, shard=shard, variant=args.variant, workers=args.workers,
                       progress=not args.no_progress)

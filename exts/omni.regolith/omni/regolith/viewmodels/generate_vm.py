@@ -38,21 +38,15 @@ class Verdict:
     message: str
 
 
-def rock_triangle_bound(cfg) -> int:
-    """Upper bound of rock triangles in one layout; the same bound `regolith generate` uses."""
-    rnd = cfg.randomization
-    return rnd.rock_count[1] * 80 * max(1, int(rnd.rock_scale[1]))
-
-
 def memory_verdict(cfg, width: int, height: int) -> Verdict:
     """`omni.regolith.memory`'s verdict for generating at this size; no verdict if it is absent."""
     try:
         from ..memory import estimate_generate, verdict
+        from ..rocks import triangle_bound
     except ImportError:
         return Verdict(None, "memory preflight unavailable (omni.regolith.memory not installed)")
     try:
-        need = estimate_generate(width, height, cfg.render.spp, cfg.terrain.resolution,
-                                        rock_triangle_bound(cfg))
+        need = estimate_generate(width, height, cfg.render.spp, cfg.terrain.resolution, triangle_bound(cfg))
         ok, text = verdict(need)
     except Exception as exc:  # noqa: BLE001 - a broken preflight must not block generation
         return Verdict(None, f"memory preflight failed to run: {exc}")
