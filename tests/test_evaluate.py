@@ -157,6 +157,20 @@ def test_no_masks_never_produce_an_iou(tmp_path, tiny_model, capsys):
     assert (out / "apollo_sheet.png").is_file() and str(out / "report.md") in printed
 
 
+def test_input_size_overrides_the_preprocessor(tmp_path, tiny_model, capsys):
+    d = tmp_path / "set"
+    d.mkdir()
+    _save(d / "a.png", _rgb(37, 53))
+    _save(d / "a_mask.png", np.zeros((37, 53)))
+    args = ["evaluate", "--model", str(tiny_model), "--images", str(d), "--device", "cpu"]
+    assert main([*args, "--out", str(tmp_path / "r"), "--input-size", "96"]) == 0
+    model = json.loads((tmp_path / "r" / "metrics.json").read_text())["model"]
+    assert model["input_size"] == [96, 96]
+    capsys.readouterr()
+    assert main([*args, "--out", str(tmp_path / "r2"), "--input-size", "100"]) == 2
+    assert "--input-size 100: must be a multiple of 32" in capsys.readouterr().err
+
+
 @pytest.mark.parametrize("case, expected", [
     ("size", "must match their image"), ("value", "mask values 7"), ("unreadable", "unreadable image"),
     ("partial", "1 of 2 images"), ("missing", "no such folder")])

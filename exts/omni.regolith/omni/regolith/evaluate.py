@@ -361,7 +361,8 @@ def _unique_name(name: str, taken: set) -> str:
 
 
 def run_evaluation(out, images=None, masks=None, compare=(), model=None, device="auto",
-                   limit: int | None = None, segmenter=None, progress: bool = True, crop: float = 0.0) -> dict:
+                   limit: int | None = None, segmenter=None, progress: bool = True, crop: float = 0.0,
+                   input_size: int | None = None) -> dict:
     """Evaluate `images` (+ each `compare` set) with one model; write report.md, metrics.json, sheets.
 
     `segmenter` overrides `model` (tests inject fakes). Returns the metrics.json content.
@@ -385,7 +386,7 @@ def run_evaluation(out, images=None, masks=None, compare=(), model=None, device=
     if segmenter is None:
         from .inference import DEFAULT_MODEL_DIR, Segmenter
 
-        segmenter = Segmenter.load(model, device=device)
+        segmenter = Segmenter.load(model, device=device, input_size=input_size)
         model_info = {"path": str(Path(model).resolve() if model else DEFAULT_MODEL_DIR),
                       "default": model is None, "device": str(segmenter.device), "precision": segmenter.precision,
                       "input_size": list(segmenter.size)}

@@ -88,9 +88,12 @@ class Segmenter:
         self.cuda_graphs = cuda_graphs and self.device.type == "cuda"
 
     @classmethod
-    def load(cls, path=None, device=None, precision: str = "auto", cuda_graphs: bool = True) -> "Segmenter":
+    def load(cls, path=None, device=None, precision: str = "auto", cuda_graphs: bool = True,
+             input_size: int | None = None) -> "Segmenter":
         """Load a model dir (or RUN_DIR); None -> the embedded default model, if one ships.
-        On CUDA each new input shape is captured as a CUDA graph on first use (`cuda_graphs`)."""
+        On CUDA each new input shape is captured as a CUDA graph on first use (`cuda_graphs`).
+        `input_size` overrides the preprocessor's square input side (SegFormer predicts at 1/4 of
+        it, so a larger input gives finer masks at ~size^2 cost)."""
         if path is None:
             if not (DEFAULT_MODEL_DIR / "config.json").is_file():
                 raise ModelError(f"no default model at {DEFAULT_MODEL_DIR}; {TRAIN_HINT}, "
@@ -100,7 +103,7 @@ class Segmenter:
         dev = resolve_device(device)
         model = load_model(path, device=dev)
         pre = read_preprocessor(path)
-        size = (pre["size"]["height"], pre["size"]["width"])
+        size = (input_size, input_size) if input_size else (pre["size"]["height"], pre["size"]["width"])
         return cls(model, size, pre["image_mean"], pre["image_std"], dev, precision, cuda_graphs)
 
     # -- forward passes ---------------------------------------------------------------------

@@ -16,6 +16,9 @@ def add_arguments(p) -> None:
     p.add_argument("--out", required=True, metavar="REPORT_DIR", help="where report.md, metrics.json and PNGs go")
     p.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda"])
     p.add_argument("--limit", type=int, metavar="N", help="evaluate N images per set, evenly spread (default: all)")
+    p.add_argument("--input-size", type=int, metavar="N",
+                   help="run the model at N x N input instead of its preprocessor's size (a multiple of 32; "
+                        "finer masks at ~N^2 cost)")
     p.add_argument("--crop", type=float, default=0.0, metavar="F",
                    help="cut this fraction off each side of every image and mask first, e.g. 0.05 for the film "
                         "border of scanned Apollo frames (default 0)")
@@ -46,10 +49,13 @@ def run(args) -> int:
 
     if args.limit is not None and args.limit < 1:
         raise ConfigError(f"--limit {args.limit}: must be at least 1")
+    if args.input_size is not None and not (32 <= args.input_size <= 4096 and args.input_size % 32 == 0):
+        raise ConfigError(f"--input-size {args.input_size}: must be a multiple of 32 within [32, 4096]")
     if not 0.0 <= args.crop < 0.45:
         raise ConfigError(f"--crop {args.crop}: must be within [0, 0.45)")
     metrics = run_evaluation(args.out, images=args.images, masks=args.masks, compare=args.compare,
-                             model=args.model, device=args.device, limit=args.limit, crop=args.crop)
+                             model=args.model, device=args.device, limit=args.limit, crop=args.crop,
+                             input_size=args.input_size)
     for m in metrics["sets"]:
         print(_line(m))
     out = Path(args.out)
