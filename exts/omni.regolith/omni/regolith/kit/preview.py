@@ -16,6 +16,8 @@ import omni.kit.app
 import omni.ui as ui
 from omni.kit.viewport.utility import capture_viewport_to_buffer, get_active_viewport
 
+from .widgets import text_row
+
 CAPTURE_TIMEOUT_S = 5.0
 
 
@@ -44,11 +46,7 @@ class PreviewPanel:
     def build(self) -> None:
         vm = self.vm
         with ui.VStack(spacing=3, height=0):
-            with ui.HStack(height=0):
-                ui.Label("checkpoint (empty: default)", width=170)
-                field = ui.StringField()
-                field.model.set_value(vm.checkpoint)
-                field.model.add_value_changed_fn(lambda m: setattr(vm, "checkpoint", m.get_value_as_string()))
+            text_row("checkpoint (empty: default)", vm.checkpoint, lambda v: setattr(vm, "checkpoint", v))
             with ui.HStack(height=0, spacing=4):
                 ui.Button("Load model", clicked_fn=self._on_load)
                 ui.Button("Start", clicked_fn=self.start)

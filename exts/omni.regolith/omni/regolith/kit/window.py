@@ -21,8 +21,8 @@ from ..viewmodels import (ConfigDocument, GenerateViewModel, PreviewViewModel, R
                           StageViewModel, TrainViewModel)
 from ..viewmodels.generate_vm import BACKENDS
 from .preview import PreviewPanel
+from .widgets import LABEL_W, text_row
 
-LABEL_W = 170
 ERROR_STYLE = {"color": 0xFF5050FF}  # ABGR: red
 POLL_EVERY = 6  # app updates between polls of child processes
 
@@ -119,14 +119,6 @@ class RegolithWindow:
         widget.model.add_value_changed_fn(lambda m: on_change(getattr(m, getter)()))
         return widget
 
-    def _text(self, label: str, value: str, on_change):
-        with ui.HStack(height=0):
-            ui.Label(label, width=LABEL_W)
-            field = ui.StringField()
-            field.model.set_value(value)
-            field.model.add_value_changed_fn(lambda m: on_change(m.get_value_as_string()))
-        return field
-
     def _config_row(self, spec) -> None:
         with ui.HStack(height=0):
             ui.Label(spec.path.removeprefix("randomization."), width=LABEL_W, tooltip=spec.doc or spec.path)
@@ -154,7 +146,7 @@ class RegolithWindow:
         with ui.VStack(spacing=3, height=0):
             for spec in vm.fields:
                 self._config_row(spec)
-            self._text("save as", self.stage_path, lambda v: setattr(self, "stage_path", v))
+            text_row("save as", self.stage_path, lambda v: setattr(self, "stage_path", v))
             with ui.HStack(height=0, spacing=4):
                 ui.Button("Build", clicked_fn=self._on_build, tooltip="author the stage under /World of the open stage")
                 ui.Button("Save", clicked_fn=self._on_save_stage, tooltip="write the .usda `regolith stage build` writes")
@@ -177,7 +169,7 @@ class RegolithWindow:
                 ui.Label("max")
             for spec in vm.ranges + vm.scalars:
                 self._config_row(spec)
-            self._text("TOML file", self.toml_path, lambda v: setattr(self, "toml_path", v))
+            text_row("TOML file", self.toml_path, lambda v: setattr(self, "toml_path", v))
             with ui.HStack(height=0, spacing=4):
                 ui.Button("Load", clicked_fn=self._on_load_toml, tooltip="read a config the CLI takes with --config")
                 ui.Button("Save", clicked_fn=self._on_save_toml, tooltip="write the config for `regolith ... --config`")
@@ -204,7 +196,7 @@ class RegolithWindow:
                 ui.Label("resolution (w, h)", width=LABEL_W)
                 self._number("int", vm.width, lambda v: setattr(vm, "width", v))
                 self._number("int", vm.height, lambda v: setattr(vm, "height", v))
-            self._text("output folder", vm.out_dir, lambda v: setattr(vm, "out_dir", v))
+            text_row("output folder", vm.out_dir, lambda v: setattr(vm, "out_dir", v))
             with ui.HStack(height=0):
                 ui.Label("backend", width=LABEL_W)
                 combo = ui.ComboBox(BACKENDS.index(vm.backend), *BACKENDS)
@@ -260,9 +252,9 @@ class RegolithWindow:
     def _build_train(self) -> None:
         vm = self.train_vm
         with ui.VStack(spacing=3, height=0):
-            self._text("dataset folder", vm.data_dir, lambda v: setattr(vm, "data_dir", v))
-            self._text("run folder", vm.out_dir, lambda v: setattr(vm, "out_dir", v))
-            self._text("extra arguments", vm.extra_args, lambda v: setattr(vm, "extra_args", v))
+            text_row("dataset folder", vm.data_dir, lambda v: setattr(vm, "data_dir", v))
+            text_row("run folder", vm.out_dir, lambda v: setattr(vm, "out_dir", v))
+            text_row("extra arguments", vm.extra_args, lambda v: setattr(vm, "extra_args", v))
             with ui.HStack(height=0, spacing=4):
                 ui.Button("Start", clicked_fn=self._on_train)
                 ui.Button("Stop", clicked_fn=self._on_stop_train)
