@@ -9,11 +9,12 @@ independent of resolution: sqrt(component area) / image width, also shown as pix
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
 
 import numpy as np
-from PIL import Image
-from scipy import ndimage
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "exts" / "omni.regolith"))
 
 QUANTILES = (10, 25, 50, 75, 90)
 
@@ -24,15 +25,15 @@ def mask_paths(folder: Path) -> list[Path]:
 
 
 def rock_sizes(paths: list[Path]) -> dict:
+    """Rock components as `regolith stats` counts them (8-connected), summarised by size."""
+    from omni.regolith.stats import mask_stats
+
     sizes, rock_px, total_px = [], 0, 0
     for path in paths:
-        mask = np.asarray(Image.open(path))
-        labels, n = ndimage.label(mask == 1)
-        if n:
-            areas = ndimage.sum_labels(np.ones_like(labels), labels, index=np.arange(1, n + 1))
-            sizes.extend(np.sqrt(areas) / mask.shape[1])
-        rock_px += int((mask == 1).sum())
-        total_px += mask.size
+        (h, w), _, _, areas = mask_stats(path)
+        sizes.extend(np.sqrt(areas) / w)
+        rock_px += int(areas.sum())
+        total_px += h * w
     sizes = np.asarray(sizes)
     area = sizes**2
     small = float(area[sizes * 512 < 8].sum() / max(area.sum(), 1e-12))

@@ -130,7 +130,7 @@ def parameter_value(record: dict, name: str):
     return float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else None
 
 
-def _mask_stats(path: Path):
+def mask_stats(path: Path):
     """One mask: (h, w), pixel counts per class id (sorted CLASSES), rock component count and areas."""
     from PIL import Image
     from scipy import ndimage
@@ -183,7 +183,7 @@ def compute_stats(root, sample: int | None = None, workers: int | None = None, p
     other = np.zeros(len(indices), np.int64)
     components = np.zeros(len(indices), np.int64)
     areas, sizes, ok = [], {}, np.ones(len(indices), bool)
-    for i, (index, res) in enumerate(zip(indices, _map(_safe(_mask_stats), [masks[j] for j in indices],
+    for i, (index, res) in enumerate(zip(indices, _map(_safe(mask_stats), [masks[j] for j in indices],
                                                         workers, "masks", progress))):
         if isinstance(res, str):
             warnings.append(f"mask/{index:05d}.png: {res}")
