@@ -39,7 +39,7 @@ def frame_done(root: Path, index: int) -> bool:
     """All three files exist (a dataset holds one depth format: `prepare` refuses mixing)."""
     paths = frame_paths(root, index)
     return (paths["rgb"].exists() and paths["mask"].exists()
-            and (paths["depth"].exists() or paths["depth"].with_suffix(".png").exists()))
+            and any(paths["depth"].with_suffix(f".{ext}").exists() for ext in DEPTH_EXT.values()))
 
 
 def depth_png16_bytes(depth: np.ndarray) -> bytes:

@@ -16,11 +16,12 @@ from pathlib import Path
 import numpy as np
 
 from . import CLASS_NAMES, IGNORE_ID, ROCK, SKY, __version__
+from .dataset import DEPTH_EXT
 from .errors import DatasetError
 from .io import atomic_write_bytes, atomic_write_text
 
 CLASSES = {**CLASS_NAMES, IGNORE_ID: "ignore"}  # every id a mask may hold
-KINDS = {"rgb": ("png",), "mask": ("png",), "depth": ("npy", "png")}  # frame sub-folder -> file extensions
+KINDS = {"rgb": ("png",), "mask": ("png",), "depth": tuple(DEPTH_EXT.values())}  # frame sub-folder -> file extensions
 # frames.jsonl keys histogrammed when present; hfov_deg is read from record["camera"]
 PARAMETERS = ("sun_elevation_deg", "sun_azimuth_deg", "rock_albedo", "regolith_albedo", "texture_scale_m",
               "texture_contrast", "camera_height_m", "camera_pitch_deg", "hfov_deg", "rock_count", "rock_scale")
