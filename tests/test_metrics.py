@@ -73,3 +73,21 @@ def test_bad_ids_and_shapes_are_rejected():
         confusion_matrix(np.array([[7]], np.uint8), np.array([[0]], np.uint8))
     with pytest.raises(ValueError, match="shape"):
         confusion_matrix(np.zeros((2, 2), np.uint8), np.zeros((2, 3), np.uint8))
+
+
+def test_lovasz_loss_is_one_minus_miou_for_hard_predictions():
+    """The Lovasz extension equals the Jaccard loss on one-hot predictions: 1 - mean IoU over the
+    classes present, ignoring 255; and it has a gradient for soft ones."""
+    torch = pytest.importorskip("torch")
+    from omni.regolith.losses import lovasz_softmax
+
+    target = torch.tensor([[[0, 0, 1, 1], [0, 1, 1, 255], [0, 0, 0, 0]]])  # no sky: absent class
+    pred = torch.tensor([[[0, 1, 1, 1], [0, 0, 1, 2], [0, 0, 0, 0]]])
+    logits = torch.nn.functional.one_hot(pred, 3).permute(0, 3, 1, 2).float() * 50
+    expected = 1 - mean_iou(confusion_matrix(target.numpy(), pred.numpy()))
+    assert float(lovasz_softmax(logits, target)) == pytest.approx(expected, abs=1e-6)
+    perfect = torch.nn.functional.one_hot(target.clamp_max(2), 3).permute(0, 3, 1, 2).float() * 50
+    assert float(lovasz_softmax(perfect, target)) == pytest.approx(0.0, abs=1e-6)
+    soft = torch.zeros(1, 3, 3, 4, requires_grad=True)
+    lovasz_softmax(soft, target).backward()
+    assert soft.grad.abs().sum() > 0

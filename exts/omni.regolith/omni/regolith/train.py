@@ -39,6 +39,8 @@ class TrainConfig:
     schedule: str = choice("poly", ("poly", "cosine", "constant"), "decay after warm-up")
     warmup_fraction: float = num(0.05, 0.0, 0.5, "share of all steps with linear warm-up")
     grad_clip: float = num(1.0, 0.0, 1e6, "max global gradient norm; 0 disables")
+    lovasz_weight: float = num(0.0, 0.0, 100.0, "weight of the Lovasz-softmax (IoU) term added to "
+                               "cross-entropy; 0: cross-entropy alone")
     image_size: int = num(512, 32, 4096, "training crop and model input side, pixels (multiple of 32)")
     workers: int = num(-1, -1, 256, "DataLoader worker processes; -1: auto (0 on CPU)")
     seed: int = num(0, 0, 2**31 - 1)
@@ -171,7 +173,8 @@ def _load_checkpoint(path, model, opt, sched, device) -> dict:
 class TrainStep:
     """One optimizer step on a uint8 (B, S, S, 3) batch: photometric augmentation on the device
     (generator seeded by (seed, step)), bf16 autocast + channels_last on CUDA, CE loss at full size
-    ignoring 255, AdamW, schedule. Returns the detached loss (no host sync)."""
+    ignoring 255 (+ Lovasz-softmax if weighted), AdamW, schedule. Returns the detached loss (no
+    host sync)."""
 
     def __init__(self, model, opt, sched, cfg: TrainConfig, device):
         import torch
@@ -191,6 +194,7 @@ class TrainStep:
         import torch.nn.functional as F
 
         from .augment import photometric
+        from .losses import lovasz_softmax
         from .segformer import upsample_bilinear
 
         cfg, dev = self.cfg, self.device
@@ -203,6 +207,8 @@ class TrainStep:
         logits = upsample_bilinear(logits.float(), y.shape[-2:])
         valid = (y != 255).sum().clamp_min(1)  # an all-ignore batch gives 0 loss, not nan
         loss = F.cross_entropy(logits, y, ignore_index=255, reduction="sum") / valid
+        if cfg.lovasz_weight > 0:
+            loss = loss + cfg.lovasz_weight * lovasz_softmax(logits, y)
         self.opt.zero_grad(set_to_none=True)
         loss.backward()
         if cfg.grad_clip > 0:
@@ -445,7 +451,7 @@ def _plot_curve(history: list[dict], path: Path) -> Path:
     fig = Figure(figsize=(8, 3.2), dpi=100)
     a, b = fig.subplots(1, 2)
     a.plot(ep, [h["loss"] for h in history], marker="o")
-    a.set(xlabel="epoch", ylabel="train loss (cross-entropy)", title="loss")
+    a.set(xlabel="epoch", ylabel="train loss", title="loss")
     for key in ("miou", "rock_iou"):
         b.plot(ep, [h[key] if h[key] is not None else float("nan") for h in history], marker="o", label=key)
     b.set(xlabel="epoch", ylabel="IoU (val)", ylim=(0, 1), title="validation")
