@@ -1,14 +1,18 @@
 #!/usr/bin/env bash
-# The default model's recipe, as run on one GPU through the device tool (see docs/results.md).
+# The default model's recipe, as run on one GPU through the device tool (see docs/results.md):
+# data, train, wait (until done), then VARIANTS=nocrop_lovasz tune, tunewait, tuneexport.
 #   data   -- 20,000 training frames (seed 1) + 1,000 validation frames (seed 2: other terrains)
 #   train  -- SegFormer-B0 from scratch, started in the background (setsid) so it runs on between
 #             device calls; resumes from its checkpoint if one exists
 #   wait   -- follow the training log for up to SECONDS (default 560), return when it is done
 #   export -- fp16 copy of the model, metrics, curve, stats figure into $OUT
-#   video  -- the 20 s 1280x720 drive with the trained model
+#   video  -- the 20 s 1280x720 drive with MODEL (default: the embedded default model)
 #   finetune -- that model continued at 1024 input for 3 epochs (INIT=dir to start elsewhere)
-#   sweep  -- the model at 512/768/1024 input on the validation set (tools/input_size_sweep.py)
-# Usage: bash tools/device/default_model.sh data|train|wait|export|finetune|sweep|video [SECONDS]
+#   sweep  -- MODEL (default: the embedded model) at 512/768/1024 input on the validation set
+#   tune   -- fine-tune INIT (default: the trained run's model) at 512 for EPOCHS with each
+#             tools/device/tune/NAME.toml of VARIANTS in turn, in the background (setsid)
+#   tunewait -- follow those runs for up to SECONDS; tuneexport -- one tar per variant into $OUT
+# Usage: bash tools/device/default_model.sh data|train|wait|export|finetune|sweep|video|tune|tunewait|tuneexport [SECONDS]
 set -u
 source "$(dirname "$0")/../device_env.sh"  # needs .devwheels/ carried: tools/device/make_wheels.sh builds it
 W=_out/gpu
@@ -38,9 +42,26 @@ case "$1" in
     timeout "${2:-330}" python3 -m omni.regolith.cli train --data $W/train --val $W/val1k --out $W/ft1024 \
       --model b0 --init "${INIT:-$RUN/model}" --epochs 3 --batch-size 32 --image-size 1024 --lr 1.5e-4 \
       --workers 8 --device cuda --json-progress 2>&1 | grep -E '"event": "(epoch|done|error)"' | cut -c1-300 ;;
-  sweep)  # the trained model on the validation set at larger inputs, and the oracle ceilings
-    timeout "${2:-150}" python3 tools/input_size_sweep.py $W/val1k --model "${MODEL:-$RUN/model}" --sizes 512 768 1024 --limit 300 2>&1 | grep -v Loading ;;
-  video)  # the 20 s 1280x720 drive with the trained model
-    timeout "${2:-200}" python3 -m omni.regolith.cli render --model $RUN/model --out "$OUT"/drive720.mp4 \
+  sweep)  # MODEL (default: the embedded default model) on the validation set at larger inputs, and the oracle ceilings
+    timeout "${2:-150}" python3 tools/input_size_sweep.py $W/val1k --model "${MODEL:-exts/omni.regolith/data/models/default}" --sizes 512 768 1024 --limit 300 2>&1 | grep -v Loading ;;
+  video)  # the 20 s 1280x720 drive with MODEL (default: the embedded default model)
+    timeout "${2:-200}" python3 -m omni.regolith.cli render --model "${MODEL:-exts/omni.regolith/data/models/default}" --out "$OUT"/drive720.mp4 \
       --resolution 1280x720 --frames 480 --fps 24 --spp 64 --set video.sun_passes=1 --device cuda --no-progress ;;
+  tune)
+    setsid nohup bash -c "for v in ${VARIANTS:-nocrop lovasz nocrop_lovasz clean_lovasz}; do
+      python3 -m omni.regolith.cli train --data $W/train --val $W/val1k --out $W/tune_\$v --model b0 \
+        --init ${INIT:-$RUN/model} --config tools/device/tune/\$v.toml \
+        --epochs ${EPOCHS:-8} --batch-size 64 --image-size 512 --lr ${LR:-2e-4} --workers 14 \
+        --device cuda --json-progress > $W/tune_\$v.log 2>&1; done" > /dev/null 2>&1 < /dev/null &
+    sleep 90; tail -n 2 $W/tune_*.log | cut -c1-300 ;;
+  tunewait)
+    end=$((SECONDS + ${2:-560}))
+    while [ $SECONDS -lt $end ] && pgrep -f "cli train" > /dev/null; do sleep 10; done
+    for f in $W/tune_*.log; do echo "== $f"; grep -E '"event": "(epoch|done|error)"' $f | cut -c1-400; done ;;
+  tuneexport)
+    for d in $W/tune_*/; do
+      v=$(basename $d); [ -f $d/metrics.json ] || continue
+      python3 "$(dirname "$0")/export_fp16.py" $d/model $W/x_$v && cp $d/metrics.json $d/curve.png $d/train_config.json $W/x_$v/
+      tar -cf "$OUT"/$v.tar -C $W/x_$v .
+    done; ls -la "$OUT" ;;
 esac
