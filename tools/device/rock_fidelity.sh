@@ -6,7 +6,8 @@
 #   wait   -- follow both runs for up to SECONDS (default 560)
 #   export -- one tar per rock model (fp16 model, metrics.json, curve.png) into $OUT
 # Then, here: regolith evaluate --model _out/fidelity/e40_<m> --compare _out/fid_val_v1 --compare \
-#   _out/fid_val_v2 --out _out/fidelity/eval_<m> (real Chang'e-3 frames + both synthetic sets)
+#   _out/fid_val_v2 --out _out/fidelity/eval40_<m> (real Chang'e-3 frames + both synthetic sets),
+#   each tar unpacked into _out/fidelity/e40_<m> first
 # and report synthetic vs real transfer for both, whichever way it comes out (docs/results.md).
 set -u
 source "$(dirname "$0")/../device_env.sh"  # needs .devwheels/ carried: tools/device/make_wheels.sh builds it
