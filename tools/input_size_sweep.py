@@ -47,18 +47,15 @@ def main() -> None:
     args = ap.parse_args()
 
     from omni.regolith.evaluate import evaluate_set, find_image_set
-    from omni.regolith.inference import DEFAULT_MODEL_DIR, Segmenter, resolve_device
-    from omni.regolith.segformer import load_model, read_preprocessor
+    from omni.regolith.inference import Segmenter
 
     image_set = find_image_set(args.images, limit=args.limit)
     if not image_set.labelled:
         sys.exit("input_size_sweep: needs masks (an IoU without ground truth means nothing)")
     for stride, r in oracle(image_set).items():
         print(f"oracle at output stride {stride}: rock IoU {r['rock_iou']:.3f}, mIoU {r['miou']:.3f}")
-    path = Path(args.model) if args.model else DEFAULT_MODEL_DIR
-    pre = read_preprocessor(path)
     for size in args.sizes:
-        seg = Segmenter(load_model(path).to(resolve_device("auto")), (size, size), pre["image_mean"], pre["image_std"])
+        seg = Segmenter.load(args.model, cuda_graphs=False, input_size=size)
         m = evaluate_set(image_set, seg, progress=False).metrics["model"]
         print(f"model at input {size}x{size}: rock IoU {m['rock_iou']:.3f}, mIoU {m['miou']:.3f}, "
               f"rock flood {m['rock_flood']:.2f}")

@@ -42,9 +42,8 @@ def main() -> None:
     from PIL import Image
 
     from omni.regolith.evaluate import find_image_set
-    from omni.regolith.inference import Segmenter, preprocess
+    from omni.regolith.inference import Segmenter
     from omni.regolith.metrics import ConfusionMatrix
-    from omni.regolith.segformer import upsample_bilinear
 
     image_set = find_image_set(args.images, limit=args.limit)
     if not image_set.labelled:
@@ -56,10 +55,9 @@ def main() -> None:
         rgb = np.array(Image.open(sample.image).convert("RGB"))  # writable: torch.from_numpy
         mask = np.asarray(Image.open(sample.mask))
         with torch.inference_mode():
-            x = preprocess(torch.from_numpy(rgb)[None].to(seg.device), seg.size, seg._mean_t, seg._std_t)
-            logits, mirrored = seg._forward(x), seg._forward(x.flip(-1)).flip(-1)
-            plain = upsample_bilinear(logits, mask.shape)[0].float().cpu()
-            tta = upsample_bilinear((logits + mirrored) / 2, mask.shape)[0].argmax(0).cpu().numpy()
+            x = torch.from_numpy(rgb)[None].to(seg.device)
+            logits, mirrored = seg.logits(x)[0].float(), seg.logits(x.flip(2))[0].float().flip(-1)
+            plain, tta = logits.cpu(), ((logits + mirrored) / 2).argmax(0).cpu().numpy()
         pred = plain.argmax(0).numpy()
         cms["plain"].update(mask, pred)
         cms["edges ignored"].update(np.where(edge_band(mask), 255, mask).astype(np.uint8), pred)

@@ -277,13 +277,17 @@ def read_toml(path: str | Path | None = None) -> dict:
         raise ConfigError(f"{path}: not valid TOML ({exc})") from None
 
 
+def scene_config(data: dict) -> Config:
+    """Validate a whole config file's dict, leaving the command tables to their commands."""
+    return config_from_dict({k: v for k, v in data.items() if k not in COMMAND_SECTIONS})
+
+
 def load_config(path: str | Path | None = None, overrides=None) -> Config:
     """Load TOML (the shipped default when `path` is None), apply ``--set`` overrides, validate.
 
     `[train]` and `[video]` tables may live in the same file; their commands read them.
     """
-    data = merge(read_toml(path), parse_overrides(overrides))
-    return config_from_dict({k: v for k, v in data.items() if k not in COMMAND_SECTIONS})
+    return scene_config(merge(read_toml(path), parse_overrides(overrides)))
 
 
 def config_to_dict(cfg) -> dict[str, Any]:

@@ -115,15 +115,18 @@ class Segmenter:
         with torch.autocast(self.device.type, dtype=self._dtype, cache_enabled=False):
             return self.model(pixel_values=pixels).logits.float()
 
+    def logits(self, images):
+        """(B, H, W, 3) uint8 on the device -> (B, classes, H, W) float logits at the image size."""
+        from .segformer import upsample_bilinear
+
+        logits = self._forward(preprocess(images, self.size, self._mean_t, self._std_t))
+        return upsample_bilinear(logits, tuple(images.shape[1:3]))
+
     def _pipeline(self, images):
         """(B, H, W, 3) uint8 on the device -> (B, H, W) uint8 class ids."""
         import torch
 
-        from .segformer import upsample_bilinear
-
-        logits = self._forward(preprocess(images, self.size, self._mean_t, self._std_t))
-        logits = upsample_bilinear(logits, tuple(images.shape[1:3]))
-        return logits.argmax(1).to(torch.uint8)
+        return self.logits(images).argmax(1).to(torch.uint8)
 
     def _graph(self, shape):
         """The CUDA graph of the whole pipeline for one (B, H, W), captured on first use.

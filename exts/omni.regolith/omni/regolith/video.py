@@ -26,8 +26,8 @@ from pathlib import Path
 
 import numpy as np
 
-from .config import (Config, build_section, choice, config_from_dict, config_to_dict, merge, num, parse_overrides,
-                     read_toml)
+from .config import (Config, build_section, choice, config_to_dict, merge, num, parse_overrides, read_toml,
+                     scene_config)
 from .errors import ConfigError
 from .render import MitsubaRenderer, RenderResult, linear_to_srgb8
 from .video_encode import encode_frames
@@ -84,10 +84,8 @@ def load_video_config(path=None, overrides=None) -> tuple[Config, VideoConfig]:
     """Like `load_config`, plus an optional [video] table (and `--set video.KEY=V`) in the same file."""
     data = read_toml(path)
     sets = parse_overrides(overrides)
-    video = merge(data.pop("video", {}) or {}, sets.pop("video", {}) or {})
-    data = merge(data, sets)
-    data.pop("train", None)
-    return config_from_dict(data), video_config(video)
+    video = merge(data.get("video", {}) or {}, sets.get("video", {}) or {})
+    return scene_config(merge(data, sets)), video_config(video)
 
 
 # -- rendering ---------------------------------------------------------------------------------
