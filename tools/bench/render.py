@@ -1,7 +1,7 @@
 """Preview render throughput: frames/s at 512x512 for the default stage, RGB + mask + depth.
 
 Sun and camera change every frame (free: no BVH rebuild), as in a dataset layout group.
-Usage: python tools/bench/render.py [--frames N] [--resolution 512x512] [--variant auto]
+Usage: python tools/bench/render.py [--frames N] [--resolution 512x512] [--variant auto] [--set key=value ...]
 Prints a table line and a final JSON line. Target: >= 5 frames/s on 2 CPU cores, >= 150 on one H100.
 """
 from __future__ import annotations
@@ -35,6 +35,7 @@ def main() -> None:
     ap.add_argument("--resolution", default="512x512")
     ap.add_argument("--variant", default="auto")
     ap.add_argument("--from-usd", action="store_true", help="read the stage back from a .usda (needs pxr)")
+    ap.add_argument("--set", dest="overrides", action="append", default=[], help="config override, as for regolith")
     args = ap.parse_args()
     w, h = (int(v) for v in args.resolution.split("x"))
 
@@ -46,7 +47,7 @@ def main() -> None:
     from omni.regolith.scene import build_scene
     from omni.regolith.stars import star_texture
 
-    cfg = load_config()
+    cfg = load_config(None, args.overrides)
     scene = build_scene(cfg)
     if args.from_usd:
         from omni.regolith.geometry import open_stage, read_stage

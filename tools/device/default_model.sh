@@ -12,21 +12,31 @@
 #   tune   -- fine-tune INIT (default: the trained run's model) at 512 for EPOCHS with each
 #             tools/device/tune/NAME.toml of VARIANTS in turn, in the background (setsid)
 #   tunewait -- follow those runs for up to SECONDS; tuneexport -- one tar per variant into $OUT
-# Usage: bash tools/device/default_model.sh data|train|wait|export|finetune|sweep|video|tune|tunewait|tuneexport [SECONDS]
+#   valsets -- 1,000 validation frames (seed 2) with each rock model, val1k_v1 and val1k_v2, so a
+#             model can be scored on both (VAL=dir picks the set the sweep reads)
+# ROCKS=v1|v2 generates `data` with that rock model (default: the config's); EPOCHS sets the length
+# of `train` (default 44) and `tune` (default 8).
+# Usage: bash tools/device/default_model.sh data|valsets|train|wait|export|finetune|sweep|video|tune|tunewait|tuneexport [SECONDS]
 set -u
 source "$(dirname "$0")/../device_env.sh"  # needs .devwheels/ carried: tools/device/make_wheels.sh builds it
 W=_out/gpu
 OUT=${OUT:-_out/gpu/export}
 RUN=$W/run_b0
+GEN=${ROCKS:+--set rocks.model=\"$ROCKS\"}
 mkdir -p "$W" "$OUT"
 case "$1" in
   data)
-    python3 -m omni.regolith.cli generate --out $W/train --frames 20000 --seed 1 --workers 14 --no-progress
-    python3 -m omni.regolith.cli generate --out $W/val1k --frames 1000 --seed 2 --workers 14 --no-progress
+    python3 -m omni.regolith.cli generate --out $W/train --frames 20000 --seed 1 --workers 14 --no-progress $GEN
+    python3 -m omni.regolith.cli generate --out $W/val1k --frames 1000 --seed 2 --workers 14 --no-progress $GEN
     setsid nohup python3 -m omni.regolith.cli stats $W/train --out $W/stats > $W/stats.txt 2>&1 < /dev/null & ;;
+  valsets)
+    for m in v1 v2; do
+      python3 -m omni.regolith.cli generate --out $W/val1k_$m --frames 1000 --seed 2 --workers 14 --no-progress \
+        --set rocks.model=\"$m\"
+    done ;;
   train)
     setsid nohup python3 -m omni.regolith.cli train --data $W/train --val $W/val1k --out $RUN \
-      --model b0 --epochs 44 --batch-size 64 --image-size 512 --workers 14 --device cuda \
+      --model b0 --epochs ${EPOCHS:-44} --batch-size 64 --image-size 512 --workers 14 --device cuda \
       $( [ -f $RUN/checkpoint.pt ] && echo --resume ) --json-progress > $W/train.log 2>&1 < /dev/null &
     sleep 60; tail -n 3 $W/train.log ;;
   wait)
@@ -43,7 +53,8 @@ case "$1" in
       --model b0 --init "${INIT:-$RUN/model}" --epochs 3 --batch-size 32 --image-size 1024 --lr 1.5e-4 \
       --workers 8 --device cuda --json-progress 2>&1 | grep -E '"event": "(epoch|done|error)"' | cut -c1-300 ;;
   sweep)  # MODEL (default: the embedded default model) on the validation set at larger inputs, and the oracle ceilings
-    timeout "${2:-150}" python3 tools/input_size_sweep.py $W/val1k --model "${MODEL:-exts/omni.regolith/data/models/default}" --sizes 512 768 1024 --limit 300 2>&1 | grep -v Loading ;;
+    timeout "${2:-150}" python3 tools/input_size_sweep.py ${VAL:-$W/val1k} --model "${MODEL:-exts/omni.regolith/data/models/default}" \
+      --sizes ${SIZES:-512 768 1024} --limit ${LIMIT:-300} ${NO_ORACLE:+--no-oracle} 2>&1 | grep -v Loading ;;
   video)  # the 20 s 1280x720 drive with MODEL (default: the embedded default model)
     timeout "${2:-200}" python3 -m omni.regolith.cli render --model "${MODEL:-exts/omni.regolith/data/models/default}" --out "$OUT"/drive720.mp4 \
       --resolution 1280x720 --frames 480 --fps 24 --spp 64 --set video.sun_passes=1 --device cuda --no-progress ;;
