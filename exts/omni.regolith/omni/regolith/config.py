@@ -57,7 +57,7 @@ class CraterConfig:
 class RockConfig:
     """Defaults: a size law whose labelled rocks look like real hand-labelled ones (docs/datasets.md)."""
 
-    model: str = choice("v1", ("v1", "v2"), "prototype generator: v1 low-poly, v2 displaced basalt")
+    model: str = choice("v2", ("v1", "v2"), "prototype generator: v1 low-poly, v2 displaced basalt")
     prototypes: int = num(8, 1, 256, "distinct prototype meshes")
     count: int = num(120, 0, 100000)
     min_radius_m: float = num(0.25, 0.001, 100.0)
