@@ -64,6 +64,35 @@ def test_every_value_within_its_range(gen_config):
         assert k["cx"] == (k["width"] - 1) / 2 and np.allclose(np.array(r["cam_to_world"])[:3, 3], r["camera"]["position"])
 
 
+def test_close_boulders_stand_ahead_of_their_camera_and_change_nothing_else(gen_config):
+    from omni.regolith.generate import layout_scene
+    from omni.regolith.plan import camera_xy
+    from omni.regolith.scatter import CAMERA_CLEARANCE_M
+
+    cfg = replace(gen_config, randomization={"close_boulder_share": 1.0})
+    plain, boulders = sample_plan(gen_config, 12), sample_plan(cfg, 12)
+    assert all("close_boulder" not in r for r in plain)
+    assert [{k: v for k, v in r.items() if k != "close_boulder"} for r in boulders] == plain
+    placed = [r for r in boulders if "close_boulder" in r]
+    assert len(placed) >= 6
+    rnd = cfg.randomization
+    for r in placed:
+        x, y, radius = r["close_boulder"]
+        dx, dy = x - r["camera_x_m"], y - r["camera_y_m"]
+        assert rnd.close_boulder_distance_m[0] <= np.hypot(dx, dy) <= rnd.close_boulder_distance_m[1]
+        assert rnd.close_boulder_radius_m[0] <= radius <= rnd.close_boulder_radius_m[1]
+        off = (np.degrees(np.arctan2(dy, dx)) - r["camera_yaw_deg"] + 180) % 360 - 180
+        assert abs(off) <= 20.0 + 1e-6  # in front of the camera
+        layout = range(r["layout"] * 3, r["layout"] * 3 + 3)
+        assert min(np.hypot(x - cx, y - cy) for cx, cy in map(lambda i: camera_xy(cfg, i), layout)) > radius + CAMERA_CLEARANCE_M
+    # the layout holds its frames' boulders on top of its unchanged random rocks
+    first = [r for r in boulders if r["layout"] == placed[0]["layout"]]
+    a, b = layout_scene(gen_config, first).rocks, layout_scene(cfg, first).rocks
+    k = sum("close_boulder" in r for r in first)
+    assert len(b) == len(a) + k and np.array_equal(b.positions[:len(a)], a.positions)
+    assert np.allclose(b.scales[len(a):, 0], [r["close_boulder"][2] for r in first if "close_boulder" in r])
+
+
 def test_bad_ranges_are_clear_errors(tmp_path):
     from omni.regolith.config import load_config
     with pytest.raises(ConfigError, match=r"randomization.camera_height_m: min 3.0 > max 1.0"):

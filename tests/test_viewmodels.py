@@ -44,7 +44,7 @@ def test_every_randomization_range_is_a_validated_pair(doc):
     names = {f.name for f in rnd.ranges}
     assert {"sun_elevation_deg", "rock_count", "camera_pitch_deg", "hfov_deg"} <= names
     assert all(f.is_pair for f in rnd.ranges) and {f.name for f in rnd.scalars} == {
-        "frames_per_layout", "layouts_per_terrain"}
+        "frames_per_layout", "layouts_per_terrain", "close_boulder_share"}
     assert rnd.set_max("rock_count", 600) == ""
     assert rnd.set_min("rock_count", 700) == "randomization.rock_count: min 700 > max 600"
     assert rnd.errors == ["randomization.rock_count: min 700 > max 600"]

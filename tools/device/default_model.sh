@@ -14,15 +14,16 @@
 #   tunewait -- follow those runs for up to SECONDS; tuneexport -- one tar per variant into $OUT
 #   valsets -- 1,000 validation frames (seed 2) with each rock model, val1k_v1 and val1k_v2, so a
 #             model can be scored on both (VAL=dir picks the set the sweep reads)
-# ROCKS=v1|v2 generates `data` with that rock model (default: the config's); EPOCHS sets the length
-# of `train` (default 44) and `tune` (default 8).
+# ROCKS=v1|v2 generates `data` with that rock model (default: the config's), SET='--set k=v ...' with
+# any other overrides (e.g. SET='--set randomization.close_boulder_share=0.25'); EPOCHS sets the
+# length of `train` (default 44) and `tune` (default 8).
 # Usage: bash tools/device/default_model.sh data|valsets|train|wait|export|finetune|sweep|video|tune|tunewait|tuneexport [SECONDS]
 set -u
 source "$(dirname "$0")/../device_env.sh"  # needs .devwheels/ carried: tools/device/make_wheels.sh builds it
 W=_out/gpu
 OUT=${OUT:-_out/gpu/export}
 RUN=$W/run_b0
-GEN=${ROCKS:+--set rocks.model=\"$ROCKS\"}
+GEN="${ROCKS:+--set rocks.model=\"$ROCKS\"} ${SET:-}"
 mkdir -p "$W" "$OUT"
 case "$1" in
   data)

@@ -126,6 +126,9 @@ class RandomizationConfig:
     rock_count: tuple = pair((50, 200), 0, 100000)
     rock_scale: tuple = pair((0.6, 1.6), 0.01, 100.0)
     star_brightness: tuple = pair((0.0, 1.5), 0.0, 100.0)
+    close_boulder_share: float = num(0.0, 0.0, 1.0, "share of frames with a boulder placed just ahead of the camera")
+    close_boulder_distance_m: tuple = pair((2.0, 5.0), 0.5, 100.0, "how far ahead of the camera it stands")
+    close_boulder_radius_m: tuple = pair((0.4, 1.2), 0.05, 100.0)
     frames_per_layout: int = num(25, 1, 100000, "frames sharing one terrain and rock layout")
     layouts_per_terrain: int = num(4, 1, 100000, "rock layouts drawn on one terrain")
 

@@ -16,8 +16,8 @@ from pathlib import Path
 from .config import Config
 from .dataset import DatasetWriter, frame_done, prepare, remove_stale_temp_files, write_manifest
 from .errors import ConfigError
-from .plan import (frame_params, layout_keep_clear, layout_of, read_plan, sample_frame, sample_plan, terrain_for,
-                   write_plan)
+from .plan import (frame_params, layout_boulders, layout_keep_clear, layout_of, read_plan, sample_frame, sample_plan,
+                   terrain_for, write_plan)
 
 
 @dataclass
@@ -52,7 +52,8 @@ def _prototypes(model: str, count: int, seed: int):
 
 
 def layout_scene(cfg: Config, layout_records: list[dict]):
-    """One layout's Scene (both backends use it); rocks keep clear of every camera of the full layout."""
+    """One layout's Scene (both backends use it); rocks keep clear of every camera of the full layout,
+    and the layout holds the close boulders any of its frames asked for."""
     from .camera import CameraPose
     from .scatter import scatter_rocks
     from .scene import Scene
@@ -60,10 +61,10 @@ def layout_scene(cfg: Config, layout_records: list[dict]):
     first = layout_records[0]
     per_layout = cfg.randomization.frames_per_layout
     start = first["layout"] * per_layout
-    keep_clear = layout_keep_clear([sample_frame(cfg, i) for i in range(start, start + per_layout)])
+    records = [sample_frame(cfg, i) for i in range(start, start + per_layout)]
     terrain = terrain_for(cfg, first["terrain_seed"])
     rocks = scatter_rocks(terrain, cfg.rocks, first["layout_seed"], first["rock_count"], first["rock_scale"],
-                          keep_clear=keep_clear)
+                          keep_clear=layout_keep_clear(records), boulders=layout_boulders(records))
     prototypes = _prototypes(cfg.rocks.model, cfg.rocks.prototypes, cfg.seed)
     return Scene(cfg, terrain, prototypes, rocks, CameraPose.from_dict(first["camera"]))
 

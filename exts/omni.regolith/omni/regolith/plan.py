@@ -21,10 +21,12 @@ from .camera import rover_camera
 from .config import Config
 from .errors import DatasetError
 from .io import atomic_write_text
+from .scatter import CAMERA_CLEARANCE_M
 from .terrain import make_heightfield
 
 CAMERA_RADIUS_FRACTION = 0.5  # cameras stand within this share of the rock spread of the centre
 YAW_SPREAD_DEG = 75.0  # and face the rock field give or take this much
+BOULDER_TRIES = 6  # places tried for a close boulder before the frame goes without one
 
 
 def layout_of(index: int, cfg: Config) -> int:
@@ -57,13 +59,21 @@ def sample_layout(cfg: Config, layout: int) -> dict:
     }
 
 
+def camera_xy(cfg: Config, index: int) -> tuple[float, float]:
+    """Where frame `index`'s camera stands: the first two draws of its generator."""
+    rng = np.random.default_rng([cfg.seed, 30, index])
+    spread = min(cfg.rocks.spread_m, cfg.terrain.size_m / 2) * CAMERA_RADIUS_FRACTION
+    r, a = spread * np.sqrt(rng.random()), rng.uniform(0, 2 * np.pi)
+    return float(r * np.cos(a)), float(r * np.sin(a))
+
+
 def sample_frame(cfg: Config, index: int) -> dict:
     """Sampled (not yet resolved) values of frame `index`."""
     rnd = cfg.randomization
     rng = np.random.default_rng([cfg.seed, 30, index])
-    spread = min(cfg.rocks.spread_m, cfg.terrain.size_m / 2) * CAMERA_RADIUS_FRACTION
-    r, a = spread * np.sqrt(rng.random()), rng.uniform(0, 2 * np.pi)
-    x, y = float(r * np.cos(a)), float(r * np.sin(a))
+    rng.random(), rng.uniform(0, 2 * np.pi)  # the camera position, as camera_xy draws it
+    x, y = camera_xy(cfg, index)
+    r = np.hypot(x, y)
     to_centre = np.degrees(np.arctan2(-y, -x)) if r > 1e-6 else rng.uniform(-180, 180)
     record = {
         "index": index,
@@ -85,7 +95,33 @@ def sample_frame(cfg: Config, index: int) -> dict:
         "camera_roll_deg": _uniform(rng, rnd.camera_roll_deg),
         "hfov_deg": _uniform(rng, rnd.hfov_deg),
     }
+    boulder = close_boulder(cfg, index, x, y, record["camera_yaw_deg"])
+    if boulder is not None:
+        record["close_boulder"] = boulder
     return record
+
+
+def close_boulder(cfg: Config, index: int, x: float, y: float, yaw_deg: float) -> list | None:
+    """[x, y, radius] of a boulder just ahead of this frame's camera, or None.
+
+    Real rover frames often have one rock filling much of the view (docs/results.md: PCAM6); the
+    size law alone almost never puts one there. The boulder joins its layout's rocks (all frames of
+    the layout see it); places where it would stand on another camera of the layout are retried.
+    Its own generator keeps every other value of the plan unchanged by this option.
+    """
+    rnd = cfg.randomization
+    rng = np.random.default_rng([cfg.seed, 40, index])
+    if rnd.close_boulder_share <= 0 or rng.random() >= rnd.close_boulder_share:
+        return None
+    start = layout_of(index, cfg) * rnd.frames_per_layout
+    cameras = np.array([camera_xy(cfg, i) for i in range(start, start + rnd.frames_per_layout)])
+    for _ in range(BOULDER_TRIES):
+        dist, radius = _uniform(rng, rnd.close_boulder_distance_m), _uniform(rng, rnd.close_boulder_radius_m)
+        heading = np.radians(yaw_deg + rng.uniform(-20.0, 20.0))
+        bx, by = x + dist * np.cos(heading), y + dist * np.sin(heading)
+        if np.hypot(cameras[:, 0] - bx, cameras[:, 1] - by).min() > radius + CAMERA_CLEARANCE_M:
+            return [float(bx), float(by), float(radius)]
+    return None
 
 
 @lru_cache(maxsize=8)
@@ -147,3 +183,8 @@ def frame_params(record: dict):
 def layout_keep_clear(records) -> np.ndarray:
     """Camera positions of a layout's frames: rocks must not be placed on them."""
     return np.array([[r["camera_x_m"], r["camera_y_m"]] for r in records], float)
+
+
+def layout_boulders(records) -> np.ndarray:
+    """(k, 3) x, y, radius of the close boulders a layout's frames asked for."""
+    return np.array([r["close_boulder"] for r in records if r.get("close_boulder")], float).reshape(-1, 3)

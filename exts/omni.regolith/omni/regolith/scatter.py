@@ -8,6 +8,8 @@ import numpy as np
 from .config import RockConfig
 from .terrain import Heightfield, power_law_sizes
 
+CAMERA_CLEARANCE_M = 0.8  # no rock edge comes closer than this to a camera position
+
 
 @dataclass(frozen=True)
 class RockLayout:
@@ -61,12 +63,14 @@ def scatter_rocks(
     count: int | None = None,
     scale: float = 1.0,
     keep_clear: np.ndarray | None = None,
-    clear_radius_m: float = 0.8,
+    clear_radius_m: float = CAMERA_CLEARANCE_M,
+    boulders: np.ndarray | None = None,
 ) -> RockLayout:
     """Place `count` rocks (default `cfg.count`) within `cfg.spread_m` of the origin.
 
     `keep_clear` (k, 2) lists xy points (camera positions) no rock may cover, so a rover
-    camera never starts inside a boulder.
+    camera never starts inside a boulder. `boulders` (k, 3: x, y, radius) are placed as given,
+    after the random rocks and from their own generator, so they leave those unchanged.
     """
     rng = np.random.default_rng([seed, 3])
     n = cfg.count if count is None else count
@@ -83,14 +87,25 @@ def scatter_rocks(
         dist = np.linalg.norm(xy[:, None, :] - np.asarray(keep_clear)[None, :, :2], axis=-1).min(1)
         keep = dist > clear_radius_m + radii
         xy, radii = xy[keep], radii[keep]
-        n = len(radii)
+    layout = _rest_on_ground(rng, terrain, cfg, xy, radii)
+    if boulders is None or not len(boulders):
+        return layout
+    extra = _rest_on_ground(np.random.default_rng([seed, 4]), terrain, cfg, boulders[:, :2], boulders[:, 2])
+    return RockLayout(*(np.concatenate([a, b]) for a, b in zip(
+        (layout.proto_indices, layout.positions, layout.orientations, layout.scales),
+        (extra.proto_indices, extra.positions, extra.orientations, extra.scales))))
+
+
+def _rest_on_ground(rng, terrain: Heightfield, cfg: RockConfig, xy: np.ndarray, radii: np.ndarray) -> RockLayout:
+    """Orientation, burial and prototype for rocks at `xy` of `radii`."""
+    n = len(radii)
     orient = random_quaternions(rng, n)
     burial = rng.uniform(*cfg.burial, n)
     # Prototypes are flattened to ~0.35-0.75 of their radius in z: sink by the burial share of that.
     z = terrain.height_at(xy[:, 0], xy[:, 1]) - burial * radii * 0.5
     positions = np.column_stack([xy, z]).astype(np.float32)
     protos = rng.integers(0, cfg.prototypes, n).astype(np.int32)
-    scales = np.repeat(radii[:, None], 3, 1).astype(np.float32)
+    scales = np.repeat(np.asarray(radii)[:, None], 3, 1).astype(np.float32)
     return RockLayout(protos, positions, orient, scales)
 
 
