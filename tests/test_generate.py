@@ -83,8 +83,8 @@ def test_close_boulders_stand_ahead_of_their_camera_and_change_nothing_else(gen_
         assert rnd.close_boulder_radius_m[0] <= radius <= rnd.close_boulder_radius_m[1]
         off = (np.degrees(np.arctan2(dy, dx)) - r["camera_yaw_deg"] + 180) % 360 - 180
         assert abs(off) <= 20.0 + 1e-6  # in front of the camera
-        layout = range(r["layout"] * 3, r["layout"] * 3 + 3)
-        assert min(np.hypot(x - cx, y - cy) for cx, cy in map(lambda i: camera_xy(cfg, i), layout)) > radius + CAMERA_CLEARANCE_M
+        cameras = np.array([camera_xy(cfg, i) for i in range(r["layout"] * 3, r["layout"] * 3 + 3)])
+        assert np.hypot(*(cameras - [x, y]).T).min() > radius + CAMERA_CLEARANCE_M  # off every camera
     # the layout holds its frames' boulders on top of its unchanged random rocks
     first = [r for r in boulders if r["layout"] == placed[0]["layout"]]
     a, b = layout_scene(gen_config, first).rocks, layout_scene(cfg, first).rocks

@@ -59,20 +59,22 @@ def sample_layout(cfg: Config, layout: int) -> dict:
     }
 
 
-def camera_xy(cfg: Config, index: int) -> tuple[float, float]:
-    """Where frame `index`'s camera stands: the first two draws of its generator."""
-    rng = np.random.default_rng([cfg.seed, 30, index])
+def _draw_camera_xy(rng, cfg: Config) -> tuple[float, float]:
     spread = min(cfg.rocks.spread_m, cfg.terrain.size_m / 2) * CAMERA_RADIUS_FRACTION
     r, a = spread * np.sqrt(rng.random()), rng.uniform(0, 2 * np.pi)
     return float(r * np.cos(a)), float(r * np.sin(a))
+
+
+def camera_xy(cfg: Config, index: int) -> tuple[float, float]:
+    """Where frame `index`'s camera stands (the first draws of its generator), without the rest."""
+    return _draw_camera_xy(np.random.default_rng([cfg.seed, 30, index]), cfg)
 
 
 def sample_frame(cfg: Config, index: int) -> dict:
     """Sampled (not yet resolved) values of frame `index`."""
     rnd = cfg.randomization
     rng = np.random.default_rng([cfg.seed, 30, index])
-    rng.random(), rng.uniform(0, 2 * np.pi)  # the camera position, as camera_xy draws it
-    x, y = camera_xy(cfg, index)
+    x, y = _draw_camera_xy(rng, cfg)
     r = np.hypot(x, y)
     to_centre = np.degrees(np.arctan2(-y, -x)) if r > 1e-6 else rng.uniform(-180, 180)
     record = {
