@@ -91,6 +91,8 @@ def test_close_boulders_stand_ahead_of_their_camera_and_change_nothing_else(gen_
     k = sum("close_boulder" in r for r in first)
     assert len(b) == len(a) + k and np.array_equal(b.positions[:len(a)], a.positions)
     assert np.allclose(b.scales[len(a):, 0], [r["close_boulder"][2] for r in first if "close_boulder" in r])
+    from omni.regolith.rocks import triangle_bound
+    assert triangle_bound(cfg) > triangle_bound(gen_config)  # the memory preflight counts them
 
 
 def test_bad_ranges_are_clear_errors(tmp_path):

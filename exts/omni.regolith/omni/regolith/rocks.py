@@ -94,7 +94,9 @@ TRIANGLES = {"v1": 20 * 4 ** 1, "v2": 20 * 4 ** 3}  # icosphere(s) has 20 * 4^s 
 
 def triangle_bound(cfg) -> int:
     """Most rock triangles one layout can hold: what the memory preflight budgets for."""
-    return cfg.randomization.rock_count[1] * TRIANGLES[cfg.rocks.model]
+    rnd = cfg.randomization
+    boulders = rnd.frames_per_layout if rnd.close_boulder_share > 0 else 0  # at most one per frame
+    return (rnd.rock_count[1] + boulders) * TRIANGLES[cfg.rocks.model]
 
 
 def make_prototypes(model: str, count: int, seed: int) -> list[RockMesh]:
