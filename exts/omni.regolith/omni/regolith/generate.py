@@ -16,7 +16,7 @@ from pathlib import Path
 from .config import Config
 from .dataset import DatasetWriter, frame_done, prepare, remove_stale_temp_files, write_manifest
 from .errors import ConfigError
-from .plan import (frame_params, layout_boulders, layout_keep_clear, layout_of, read_plan, sample_frame, sample_plan,
+from .plan import (frame_params, layout_boulders, layout_cameras, layout_of, read_plan, sample_frame, sample_plan,
                    terrain_for, write_plan)
 
 
@@ -64,7 +64,7 @@ def layout_scene(cfg: Config, layout_records: list[dict]):
     records = [sample_frame(cfg, i) for i in range(start, start + per_layout)]
     terrain = terrain_for(cfg, first["terrain_seed"])
     rocks = scatter_rocks(terrain, cfg.rocks, first["layout_seed"], first["rock_count"], first["rock_scale"],
-                          keep_clear=layout_keep_clear(records), boulders=layout_boulders(records))
+                          keep_clear=layout_cameras(cfg, first["layout"]), boulders=layout_boulders(records))
     prototypes = _prototypes(cfg.rocks.model, cfg.rocks.prototypes, cfg.seed)
     return Scene(cfg, terrain, prototypes, rocks, CameraPose.from_dict(first["camera"]))
 

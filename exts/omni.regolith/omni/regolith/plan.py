@@ -70,6 +70,15 @@ def camera_xy(cfg: Config, index: int) -> tuple[float, float]:
     return _draw_camera_xy(np.random.default_rng([cfg.seed, 30, index]), cfg)
 
 
+@lru_cache(maxsize=64)
+def layout_cameras(cfg: Config, layout: int) -> np.ndarray:
+    """(frames_per_layout, 2) camera positions of a layout's frames: rocks must not stand on them."""
+    start = layout * cfg.randomization.frames_per_layout
+    cameras = np.array([camera_xy(cfg, i) for i in range(start, start + cfg.randomization.frames_per_layout)])
+    cameras.flags.writeable = False  # shared by the cache
+    return cameras
+
+
 def sample_frame(cfg: Config, index: int) -> dict:
     """Sampled (not yet resolved) values of frame `index`."""
     rnd = cfg.randomization
@@ -115,8 +124,7 @@ def close_boulder(cfg: Config, index: int, x: float, y: float, yaw_deg: float) -
     rng = np.random.default_rng([cfg.seed, 40, index])
     if rnd.close_boulder_share <= 0 or rng.random() >= rnd.close_boulder_share:
         return None
-    start = layout_of(index, cfg) * rnd.frames_per_layout
-    cameras = np.array([camera_xy(cfg, i) for i in range(start, start + rnd.frames_per_layout)])
+    cameras = layout_cameras(cfg, layout_of(index, cfg))
     for _ in range(BOULDER_TRIES):
         dist, radius = _uniform(rng, rnd.close_boulder_distance_m), _uniform(rng, rnd.close_boulder_radius_m)
         heading = np.radians(yaw_deg + rng.uniform(-20.0, 20.0))
@@ -180,11 +188,6 @@ def frame_params(record: dict):
     from .frame import FrameParams
 
     return FrameParams.from_dict(record)
-
-
-def layout_keep_clear(records) -> np.ndarray:
-    """Camera positions of a layout's frames: rocks must not be placed on them."""
-    return np.array([[r["camera_x_m"], r["camera_y_m"]] for r in records], float)
 
 
 def layout_boulders(records) -> np.ndarray:

@@ -1,7 +1,7 @@
 """Rock placement on the terrain: power-law sizes, optional clustering, partial burial."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 
 import numpy as np
 
@@ -91,9 +91,7 @@ def scatter_rocks(
     if boulders is None or not len(boulders):
         return layout
     extra = _rest_on_ground(np.random.default_rng([seed, 4]), terrain, cfg, boulders[:, :2], boulders[:, 2])
-    return RockLayout(*(np.concatenate([a, b]) for a, b in zip(
-        (layout.proto_indices, layout.positions, layout.orientations, layout.scales),
-        (extra.proto_indices, extra.positions, extra.orientations, extra.scales))))
+    return RockLayout(*(np.concatenate([getattr(layout, f.name), getattr(extra, f.name)]) for f in fields(RockLayout)))
 
 
 def _rest_on_ground(rng, terrain: Heightfield, cfg: RockConfig, xy: np.ndarray, radii: np.ndarray) -> RockLayout:
