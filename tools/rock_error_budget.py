@@ -39,9 +39,8 @@ def main() -> None:
     args = ap.parse_args()
 
     import torch
-    from PIL import Image
 
-    from omni.regolith.evaluate import find_image_set
+    from omni.regolith.evaluate import find_image_set, load_sample
     from omni.regolith.inference import Segmenter
     from omni.regolith.metrics import ConfusionMatrix
 
@@ -52,10 +51,9 @@ def main() -> None:
     cms = {name: ConfusionMatrix() for name in ("plain", "edges ignored", "flip TTA")}
     bias_cms = {b: ConfusionMatrix() for b in BIASES}
     for sample in image_set.samples:
-        rgb = np.array(Image.open(sample.image).convert("RGB"))  # writable: torch.from_numpy
-        mask = np.asarray(Image.open(sample.mask))
+        rgb, mask = load_sample(sample)
         with torch.inference_mode():
-            x = torch.from_numpy(rgb)[None].to(seg.device)
+            x = torch.tensor(rgb)[None].to(seg.device)  # a copy: the decoded array is read-only
             logits, mirrored = seg.logits(x)[0].float(), seg.logits(x.flip(2))[0].float().flip(-1)
             plain, tta = logits.cpu(), ((logits + mirrored) / 2).argmax(0).cpu().numpy()
         pred = plain.argmax(0).numpy()
