@@ -20,8 +20,13 @@ QUANTILES = (10, 25, 50, 75, 90)
 
 
 def mask_paths(folder: Path) -> list[Path]:
-    """A dataset folder (mask/*.png) or a real-image folder (*_mask.png)."""
-    return sorted((folder / "mask").glob("*.png")) or sorted(folder.glob("*_mask.png"))
+    """The masks of a dataset or a real-image folder, found as `regolith evaluate` finds them."""
+    from omni.regolith.evaluate import find_image_set
+
+    image_set = find_image_set(folder)
+    if not image_set.labelled:
+        sys.exit(f"rock_sizes: {folder} has no masks")
+    return [s.mask for s in image_set.samples]
 
 
 def rock_sizes(paths: list[Path]) -> dict:
