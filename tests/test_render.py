@@ -102,3 +102,24 @@ def test_stage_build_and_preview_cli(tmp_path):
     assert np.load(tmp_path / "preview_depth.npy").shape == (64, 96)
     missing = run("stage", "preview", str(tmp_path / "nope.usda"), "--out", str(tmp_path / "p.png"))
     assert missing.returncode == 2 and "stage not found" in missing.stderr and "Traceback" not in missing.stderr
+
+
+def test_ground_bounce_lights_faces_turned_from_the_sun(horizon_setup):
+    """Direct light alone leaves rock faces turned from the sun pure black, like the shadows rocks
+    cast: the bounce from the sunlit ground lights the faces, leaves labels alone and barely
+    touches the ground."""
+    scene, frame, _ = horizon_setup
+    frame = dataclasses.replace(frame, sun_elevation_deg=25.0, star_brightness=0.0)
+    results = {}
+    for bounce in (0.0, 1.0):
+        renderer = MitsubaRenderer(128, 128, spp=2, ground_bounce=bounce)
+        renderer.set_geometry(geometry_from_scene(scene))
+        results[bounce] = renderer.render(frame, seed=3)
+    direct, bounced = results[0.0], results[1.0]
+    assert (direct.mask == bounced.mask).all() and np.array_equal(direct.depth, bounced.depth)
+    rock, ground = direct.mask == ROCK, direct.mask == REGOLITH
+    black_before = (direct.rgb.max(-1)[rock] == 0).mean()
+    black_after = (bounced.rgb.max(-1)[rock] == 0).mean()
+    assert black_before > 0.05 and black_after < black_before / 4, (black_before, black_after)
+    assert (bounced.rgb.astype(int) >= direct.rgb).all()  # light is only ever added
+    assert abs(bounced.rgb[ground].mean() / direct.rgb[ground].mean() - 1) < 0.05

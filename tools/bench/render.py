@@ -57,7 +57,8 @@ def main() -> None:
     else:
         geometry, frame = geometry_from_scene(scene), frame_from_config(cfg, scene.camera)
     renderer = MitsubaRenderer(w, h, cfg.render.spp, args.variant,
-                               star_texture=star_texture(cfg.lighting.star_texture_width, cfg.lighting.star_count, 0))
+                               star_texture=star_texture(cfg.lighting.star_texture_width, cfg.lighting.star_count, 0),
+                               ground_bounce=cfg.render.ground_bounce)
     t = time.perf_counter()
     renderer.set_geometry(geometry)
     bvh_s = time.perf_counter() - t
@@ -73,7 +74,7 @@ def main() -> None:
     fps = args.frames / elapsed
     target = 150.0 if renderer.variant.startswith("cuda") else 5.0
     result = {"bench": "render", "device": device_name(renderer.variant), "variant": renderer.variant,
-              "resolution": f"{w}x{h}", "spp": cfg.render.spp, "frames": args.frames,
+              "resolution": f"{w}x{h}", "spp": cfg.render.spp, "ground_bounce": cfg.render.ground_bounce, "frames": args.frames,
               "terrain_triangles": int(len(geometry.terrain_triangles)), "rock_triangles": int(len(geometry.rock_triangles)),
               "frames_per_s": round(fps, 2), "ms_per_frame": round(1000 / fps, 2), "bvh_build_s": round(bvh_s, 3),
               "target_frames_per_s": target, "ratio_to_target": round(fps / target, 2),

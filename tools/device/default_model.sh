@@ -14,10 +14,12 @@
 #   tunewait -- follow those runs for up to SECONDS; tuneexport -- one tar per variant into $OUT
 #   valsets -- 1,000 validation frames (seed 2) with each rock model, val1k_v1 and val1k_v2, so a
 #             model can be scored on both (VAL=dir picks the set the sweep reads)
+#   valset -- one such set with the SET/ROCKS overrides, into VALNAME (e.g. SET='--set
+#             render.ground_bounce=0.0' VALNAME=val1k_nobounce: the look before the bounce light)
 # ROCKS=v1|v2 generates `data` with that rock model (default: the config's), SET='--set k=v ...' with
 # any other overrides (e.g. SET='--set randomization.close_boulder_share=0.25'); EPOCHS sets the
 # length of `train` (default 44) and `tune` (default 8).
-# Usage: bash tools/device/default_model.sh data|valsets|train|wait|export|finetune|sweep|video|tune|tunewait|tuneexport [SECONDS]
+# Usage: bash tools/device/default_model.sh data|valset|valsets|train|wait|export|finetune|sweep|video|tune|tunewait|tuneexport [SECONDS]
 set -u
 source "$(dirname "$0")/../device_env.sh"  # needs .devwheels/ carried: tools/device/make_wheels.sh builds it
 W=_out/gpu
@@ -30,6 +32,9 @@ case "$1" in
     python3 -m omni.regolith.cli generate --out $W/train --frames 20000 --seed 1 --workers 14 --no-progress $GEN
     python3 -m omni.regolith.cli generate --out $W/val1k --frames 1000 --seed 2 --workers 14 --no-progress $GEN
     setsid nohup python3 -m omni.regolith.cli stats $W/train --out $W/stats > $W/stats.txt 2>&1 < /dev/null & ;;
+  valset)  # one more 1,000-frame validation set (seed 2) with SET/ROCKS overrides, into $W/$VALNAME
+    python3 -m omni.regolith.cli generate --out $W/${VALNAME:?VALNAME=name} --frames 1000 --seed 2 --workers 14 \
+      --no-progress $GEN ;;
   valsets)
     for m in v1 v2; do
       python3 -m omni.regolith.cli generate --out $W/val1k_$m --frames 1000 --seed 2 --workers 14 --no-progress \

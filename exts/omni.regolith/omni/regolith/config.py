@@ -107,6 +107,8 @@ class RenderConfig:
     spp: int = num(4, 1, 4096)
     variant: str = choice("auto", ("auto", "cuda_ad_rgb", "llvm_ad_rgb", "scalar_rgb"))
     exposure: float = num(1.0, 0.0, 1000.0)
+    ground_bounce: float = num(1.0, 0.0, 10.0, "Mitsuba: light the sunlit regolith throws onto faces "
+                               "turned from the sun (1 physical, 0 direct sun only: those faces go black)")
     depth_format: str = choice("npy", ("npy", "png16"), "dataset depth files: float32 .npy, or 16-bit PNG "
                                "in 1/256 m (max 255.99 m, about a tenth of the bytes)")
 

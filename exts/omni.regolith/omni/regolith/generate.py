@@ -109,7 +109,8 @@ def generate(cfg: Config, out: str | Path, frames: int, width: int | None = None
         groups[record["layout"]].append(record)
     stars = star_texture if star_texture is not None else make_stars(
         cfg.lighting.star_texture_width, cfg.lighting.star_count, cfg.seed)
-    renderer = MitsubaRenderer(w, h, cfg.render.spp, variant or cfg.render.variant, star_texture=stars)
+    renderer = MitsubaRenderer(w, h, cfg.render.spp, variant or cfg.render.variant, star_texture=stars,
+                               ground_bounce=cfg.render.ground_bounce)
     t0 = time.perf_counter()
     timings = defaultdict(float)
     bar = tqdm(total=len(todo), unit="frame", disable=not progress, desc=f"generate {root.name}", smoothing=0.1)

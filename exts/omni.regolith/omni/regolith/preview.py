@@ -33,7 +33,7 @@ def render_preview(stage_path, out, resolution=None, spp=None, variant=None) -> 
     geometry, frame, cfg = read_stage(stage)
     w, h = resolution or (cfg.render.width, cfg.render.height)
     renderer = MitsubaRenderer(w, h, spp or cfg.render.spp, variant or cfg.render.variant,
-                               star_texture=load_star_texture(stage, stage_path))
+                               star_texture=load_star_texture(stage, stage_path), ground_bounce=cfg.render.ground_bounce)
     renderer.set_geometry(geometry)
     result = renderer.render(frame)
     mask_path = out.with_name(out.stem + "_mask.png")

@@ -1,6 +1,7 @@
 """Headless renderer on Mitsuba 3: stage geometry + frame parameters -> RGB, class mask, depth.
 
-- RGB: direct lighting from a directional sun (hard lunar shadows), `spp` samples per pixel.
+- RGB: direct lighting from a directional sun (hard lunar shadows), `spp` samples per pixel, plus
+  the light the sunlit regolith throws back up (`ground_bounce`, see `bounce_integrator`).
 - Mask and depth: one primary ray through each pixel centre (`scene.ray_intersect`), so labels
   are exact and depth never blends foreground and background (multi-sample AOVs would).
 - Stars are composited on sky pixels from the star texture along each pixel ray: exact, free,
@@ -134,15 +135,68 @@ def pad_mesh(points: np.ndarray, triangles: np.ndarray, block: int = PAD_TRIANGL
     return points, triangles
 
 
-class MitsubaRenderer:
-    """One renderer per resolution; geometry swapped per layout, everything else per frame."""
+def ground_bounce_scale(frame: FrameParams, strength: float = 1.0) -> float:
+    """Irradiance a vertical face receives from the sunlit ground, as a multiple of its albedo.
 
-    def __init__(self, width: int, height: int, spp: int = 4, variant: str = "auto", star_texture=None):
+    The ground is taken as an infinite Lambertian plane of the frame's regolith albedo lit by the
+    sun: radiance albedo * E * sin(elevation) / pi. A face with world normal n sees a (1 - n_z) / 2
+    share of it, so its fill radiance is albedo_face * scale * (1 - n_z) / 2 with this scale.
+    """
+    sin_el = max(np.sin(np.radians(frame.sun_elevation_deg)), 0.0)
+    return float(strength * frame.regolith_albedo * frame.sun_irradiance * sin_el / np.pi)
+
+
+_BOUNCE_CLASSES: dict = {}
+
+
+def bounce_integrator(mi):
+    """Direct sun lighting plus an unshadowed ground-bounce fill, as a Mitsuba integrator.
+
+    Why: with direct light only, every face turned from the sun is exactly black, as black as the
+    shadows rocks cast on the ground, and a model cannot tell the two apart: a fifth of rock pixels
+    were (0, 0, 0) against 1% in the real Chang'e-3 frames. On the Moon those faces are lit by the
+    regolith around them; RTX path tracing (the Replicator backend) computes that bounce, this adds
+    its first-order estimate. Faces that look down or sideways get it, flat ground in a cast shadow
+    does not. Costs ~5% over Mitsuba's own `direct` integrator (coherent primary rays, as it uses).
+    """
+    if mi.variant() not in _BOUNCE_CLASSES:
+        import drjit as dr
+
+        class GroundBounceDirect(mi.SamplingIntegrator):
+            def __init__(self, props=None):
+                super().__init__(props or mi.Properties())
+                self.scale = 0.0  # set per frame from ground_bounce_scale
+
+            def sample(self, scene, sampler, ray, medium=None, active=True):
+                si = scene.ray_intersect(ray, ray_flags=mi.RayFlags.All, coherent=True, active=active)
+                hit = si.is_valid()
+                bsdf = si.bsdf(ray)
+                ds, sun = scene.sample_emitter_direction(si, sampler.next_2d(hit), True, hit)
+                direct = sun * bsdf.eval(mi.BSDFContext(), si, si.to_local(ds.d), hit)
+                # opaque: a per-frame literal would recompile the kernel every frame
+                fill = bsdf.eval_diffuse_reflectance(si, hit) * dr.opaque(mi.Float, self.scale) \
+                    * (1.0 - si.sh_frame.n.z) * 0.5
+                return dr.select(hit, direct + fill, 0.0), hit, []
+
+        _BOUNCE_CLASSES[mi.variant()] = GroundBounceDirect
+    return _BOUNCE_CLASSES[mi.variant()]()
+
+
+class MitsubaRenderer:
+    """One renderer per resolution; geometry swapped per layout, everything else per frame.
+
+    `ground_bounce` scales the light the sunlit regolith reflects onto faces turned from the sun
+    (1 = the first-order physical estimate, 0 = direct sun only, Mitsuba's `direct` integrator).
+    """
+
+    def __init__(self, width: int, height: int, spp: int = 4, variant: str = "auto", star_texture=None,
+                 ground_bounce: float = 1.0):
         self.variant = choose_variant(variant)
         import mitsuba as mi
 
         self.mi = mi
         self.width, self.height, self.spp = width, height, spp
+        self.ground_bounce = float(ground_bounce)
         self.stars = star_texture  # (h, 2h, 3) float32 equirectangular radiance, or None
         self.scene = None
         self._stars_flat = None
@@ -160,7 +214,8 @@ class MitsubaRenderer:
             "type": "bitmap", "bitmap": mi.Bitmap(flat), "raw": True, "filter_type": "bilinear"}}
         scene = {
             "type": "scene",
-            "integrator": {"type": "direct", "emitter_samples": 1, "bsdf_samples": 0},
+            "integrator": bounce_integrator(mi) if self.ground_bounce > 0 else
+            {"type": "direct", "emitter_samples": 1, "bsdf_samples": 0},
             "sun": {"type": "directional", "direction": [0, 0, -1], "irradiance": {"type": "rgb", "value": 1.0}},
             "terrain": self._terrain_mesh(geometry, mi.load_dict(regolith_bsdf)),
             "sensor": {
@@ -224,6 +279,8 @@ class MitsubaRenderer:
         if "rocks.bsdf.reflectance.value" in p:
             p["rocks.bsdf.reflectance.value"] = mi.Color3f(frame.rock_albedo)
         p.update()
+        if self.ground_bounce > 0:
+            self.scene.integrator().scale = ground_bounce_scale(frame, self.ground_bounce)
 
     def _trace(self, frame: FrameParams):
         """One ray through each pixel centre: hit, shape id, planar depth and unit direction (device)."""
@@ -243,7 +300,7 @@ class MitsubaRenderer:
         r = [[dr.opaque(mi.Float, float(x)) for x in row] for row in frame.camera.rotation]
         world = mi.Vector3f(*(r[i][0] * cam.x + r[i][1] * cam.y + r[i][2] * cam.z for i in range(3))) / length
         o = mi.Point3f(*[dr.opaque(mi.Float, float(x)) for x in frame.camera.position])
-        si = self.scene.ray_intersect(mi.Ray3f(o, world))
+        si = self.scene.ray_intersect(mi.Ray3f(o, world), ray_flags=mi.RayFlags.Minimal, coherent=True)
         shape = dr.reinterpret_array(mi.UInt32, si.shape)
         depth = dr.select(si.is_valid(), si.t / length, 0.0)
         return si.is_valid(), shape, depth, world

@@ -114,9 +114,10 @@ class CinematicRenderer(MitsubaRenderer):
     option to jitter the sun per sample would save the repeated per-pass label trace.
     """
 
-    def __init__(self, width, height, spp, passes=1, sun_diameter_deg=0.53, variant="auto", star_texture=None):
+    def __init__(self, width, height, spp, passes=1, sun_diameter_deg=0.53, variant="auto", star_texture=None,
+                 ground_bounce=1.0):
         self.passes = max(1, min(passes, spp))
-        super().__init__(width, height, math.ceil(spp / self.passes), variant, star_texture)
+        super().__init__(width, height, math.ceil(spp / self.passes), variant, star_texture, ground_bounce)
         self.offsets = sun_disc_offsets(self.passes, sun_diameter_deg)
 
     def render(self, frame, seed: int = 0) -> RenderResult:
@@ -279,7 +280,8 @@ def render_video(cfg: Config, out, video: VideoConfig = VideoConfig(), model=Non
         scene, frames = drive_frames(cfg, video)
         stars = star_texture(cfg.lighting.star_texture_width, cfg.lighting.star_count, cfg.seed)
         renderer = CinematicRenderer(video.width, video.height, video.spp, video.sun_passes,
-                                     cfg.lighting.sun_angular_diameter_deg, variant or cfg.render.variant, stars)
+                                     cfg.lighting.sun_angular_diameter_deg, variant or cfg.render.variant, stars,
+                                     cfg.render.ground_bounce)
         renderer.set_geometry(geometry_from_scene(scene))
         timings["setup_s"] = time.perf_counter() - t0
         bar = tqdm(total=n, initial=n - len(todo), unit="frame", desc=f"render {out.name}", disable=not progress)

@@ -33,7 +33,7 @@ ROCK_MESHES = "/World/RockMeshes"
 MIN_ROCK_PX = 3.0  # a rock must span this many pixels (radius) to be audited
 MIN_EXPECTED = 2  # fewer auditable rocks than this: no verdict for the frame
 FOUND_SHARE = 0.5  # share of auditable rocks that must show rock pixels
-NOT_APPLIED = ("texture_scale_m", "texture_contrast", "exposure")  # Mitsuba-only appearance
+NOT_APPLIED = ("texture_scale_m", "texture_contrast", "exposure", "ground_bounce")  # Mitsuba-only appearance
 
 
 # -- layout and per-frame authoring (pxr only) -----------------------------------------------
