@@ -1,14 +1,33 @@
 """Copy a trained model as fp16 safetensors with its preprocessor config (the embedded-model format).
 
-Usage: python3 tools/device/export_fp16.py MODEL_DIR OUT_DIR
+SRC is a model dir (`save_pretrained` + preprocessor), or a run's `checkpoint.pt` when a run had to
+stop before its end (its weights of the last finished epoch; input size from the run's
+`train_config.json` beside it).
+Usage: python3 tools/device/export_fp16.py SRC OUT_DIR
 """
+import json
 import shutil
 import sys
 from pathlib import Path
 
-from transformers import SegformerForSemanticSegmentation
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "exts" / "omni.regolith"))
+
+from transformers import SegformerForSemanticSegmentation  # noqa: E402
 
 src, dst = Path(sys.argv[1]), Path(sys.argv[2])
-SegformerForSemanticSegmentation.from_pretrained(src).half().save_pretrained(dst, safe_serialization=True)
-shutil.copy(src / "preprocessor_config.json", dst / "preprocessor_config.json")
-print(f"wrote {dst}")
+if src.is_file():
+    import torch
+
+    from omni.regolith.segformer import build_model, preprocessor_dict
+
+    state = torch.load(src, map_location="cpu", weights_only=False)
+    run = json.loads((src.parent / "train_config.json").read_text())["config"]
+    model = build_model(run.get("model", "b0"))
+    model.load_state_dict(state["model"])
+    model.half().save_pretrained(dst, safe_serialization=True)
+    (dst / "preprocessor_config.json").write_text(json.dumps(preprocessor_dict(run["image_size"]), indent=2) + "\n")
+    print(f"wrote {dst} (epoch {state['epoch']}, step {state['step']} of {src})")
+else:
+    SegformerForSemanticSegmentation.from_pretrained(src).half().save_pretrained(dst, safe_serialization=True)
+    shutil.copy(src / "preprocessor_config.json", dst / "preprocessor_config.json")
+    print(f"wrote {dst}")

@@ -1,0 +1,97 @@
+"""What does the ground-bounce light cost? Mitsuba's `direct` integrator against ours and two variants.
+
+Each integrator renders the same 300 frames of the default stage through `MitsubaRenderer.render`
+(RGB 4 spp + mask + depth, sun and camera changing), then 100 bare `mi.render` calls. Variants:
+`direct` (Mitsuba's, ground_bounce 0), `bounce` (ours, the default), `nocoherent` (ours with
+incoherent primary rays), `nofill` (ours without the fill term); `direct` runs again last, to show
+the run-to-run spread on one machine.
+Usage: python tools/bench/integrators.py [--frames 300] [--resolution 512x512]
+"""
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "exts" / "omni.regolith"))
+
+
+def variant_integrator(mi, kind: str):
+    """Our integrator's body with one thing changed (see the module docstring)."""
+    import drjit as dr
+
+    class Variant(mi.SamplingIntegrator):
+        def __init__(self):
+            super().__init__(mi.Properties())
+            self.scale = 0.0
+
+        def sample(self, scene, sampler, ray, medium=None, active=True):
+            if kind == "nocoherent":
+                si = scene.ray_intersect(ray, active)
+            else:
+                si = scene.ray_intersect(ray, ray_flags=mi.RayFlags.All, coherent=True, active=active)
+            hit = si.is_valid()
+            bsdf = si.bsdf(ray)
+            ds, sun = scene.sample_emitter_direction(si, sampler.next_2d(hit), True, hit)
+            light = sun * bsdf.eval(mi.BSDFContext(), si, si.to_local(ds.d), hit)
+            if kind != "nofill":
+                light += bsdf.eval_diffuse_reflectance(si, hit) * dr.opaque(mi.Float, self.scale) \
+                    * (1.0 - si.sh_frame.n.z) * 0.5
+            return dr.select(hit, light, 0.0), hit, []
+
+    return Variant()
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--frames", type=int, default=300)
+    ap.add_argument("--resolution", default="512x512")
+    args = ap.parse_args()
+    w, h = (int(v) for v in args.resolution.split("x"))
+
+    import omni.regolith.render as render
+    from omni.regolith.camera import look_rotation
+    from omni.regolith.config import load_config
+    from omni.regolith.frame import frame_from_config
+    from omni.regolith.geometry import geometry_from_scene
+    from omni.regolith.scene import build_scene
+
+    variant = render.choose_variant("auto")
+    import drjit as dr
+    import mitsuba as mi
+
+    cfg = load_config(None, [])
+    scene = build_scene(cfg)
+    geometry, f0 = geometry_from_scene(scene), frame_from_config(cfg, scene.camera)
+    frames = [dataclasses.replace(f0, sun_elevation_deg=5 + (i * 7) % 80, sun_azimuth_deg=(i * 37) % 360,
+                                  camera=dataclasses.replace(f0.camera, rotation=look_rotation(30 + i * 3, -12)))
+              for i in range(args.frames)]
+    print(f"{args.frames} frames {w}x{h}, 4 spp, {variant}")
+    for kind in ("direct", "bounce", "nocoherent", "nofill", "direct"):
+        r = render.MitsubaRenderer(w, h, 4, ground_bounce=0.0 if kind == "direct" else 1.0)
+        original = render.bounce_integrator
+        if kind in ("nocoherent", "nofill"):
+            render.bounce_integrator = lambda mi_, k=kind: variant_integrator(mi_, k)
+        try:
+            r.set_geometry(geometry)
+        finally:
+            render.bounce_integrator = original
+        for f in frames[:3]:  # warm-up: kernel compilation
+            r.render(f)
+        t = time.perf_counter()
+        for i, f in enumerate(frames):
+            r.render(f, seed=i)
+        t1 = time.perf_counter()
+        for i, f in enumerate(frames[:100]):
+            r._apply(f)
+            dr.eval(mi.render(r.scene, spp=4, seed=i))
+        dr.sync_thread()
+        t2 = time.perf_counter()
+        print(f"{kind:>11}: full {len(frames) / (t1 - t):.1f} frames/s; mi.render only "
+              f"{min(100, len(frames)) / (t2 - t1):.1f}/s", flush=True)
+
+
+if __name__ == "__main__":
+    main()
