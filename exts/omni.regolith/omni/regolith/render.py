@@ -136,11 +136,11 @@ def pad_mesh(points: np.ndarray, triangles: np.ndarray, block: int = PAD_TRIANGL
 
 
 def ground_bounce_scale(frame: FrameParams, strength: float = 1.0) -> float:
-    """Irradiance a vertical face receives from the sunlit ground, as a multiple of its albedo.
+    """The frame's bounce-light scale: a face's fill radiance is albedo_face * scale * (1 - n_z) / 2.
 
     The ground is taken as an infinite Lambertian plane of the frame's regolith albedo lit by the
-    sun: radiance albedo * E * sin(elevation) / pi. A face with world normal n sees a (1 - n_z) / 2
-    share of it, so its fill radiance is albedo_face * scale * (1 - n_z) / 2 with this scale.
+    sun, of radiance albedo * E * sin(elevation) / pi; a face with world normal n sees a
+    (1 - n_z) / 2 share of it.
     """
     sin_el = max(np.sin(np.radians(frame.sun_elevation_deg)), 0.0)
     return float(strength * frame.regolith_albedo * frame.sun_irradiance * sin_el / np.pi)
@@ -157,7 +157,8 @@ def bounce_integrator(mi):
     were (0, 0, 0) against 1% in the real Chang'e-3 frames. On the Moon those faces are lit by the
     regolith around them; RTX path tracing (the Replicator backend) computes that bounce, this adds
     its first-order estimate. Faces that look down or sideways get it, flat ground in a cast shadow
-    does not. Costs ~5% over Mitsuba's own `direct` integrator (coherent primary rays, as it uses).
+    does not. Costs ~8% over Mitsuba's own `direct` on 2 CPU cores, within the noise on a GPU
+    (`tools/bench/integrators.py`; its primary rays are coherent, as `direct`'s are).
     """
     if mi.variant() not in _BOUNCE_CLASSES:
         import drjit as dr
