@@ -24,11 +24,14 @@ def oracle(image_set, strides=(4, 2)) -> dict:
 
     from PIL import Image
 
+    from omni.regolith.evaluate import read_mask
     from omni.regolith.metrics import ConfusionMatrix
 
     cms = {s: ConfusionMatrix() for s in strides}
     for sample in image_set.samples:
-        mask = np.asarray(Image.open(sample.mask))
+        with Image.open(sample.image) as im:  # the header only: the oracle needs no pixels
+            shape = im.size[::-1]
+        mask = read_mask(sample.mask, shape)  # validated, ALLD colour masks converted
         valid = np.where(mask == 255, 0, mask).astype(np.int64)
         onehot = F.one_hot(torch.from_numpy(valid), 3).permute(2, 0, 1)[None].float()
         for s, cm in cms.items():
