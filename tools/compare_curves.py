@@ -8,6 +8,7 @@ Usage: python tools/compare_curves.py LOG:LABEL [LOG:LABEL ...] --out PNG
 from __future__ import annotations
 
 import argparse
+import io
 import json
 import sys
 from pathlib import Path
@@ -51,8 +52,6 @@ def main() -> None:
     ax.grid(alpha=0.3)
     ax.legend(loc="lower right")
     fig.tight_layout()
-    import io
-
     buf = io.BytesIO()
     fig.savefig(buf, format="png")
     print(f"wrote {atomic_write_bytes(Path(args.out), buf.getvalue())}")

@@ -18,32 +18,6 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "exts" / "omni.regolith"))
 
 
-def variant_integrator(mi, kind: str):
-    """Our integrator's body with one thing changed (see the module docstring)."""
-    import drjit as dr
-
-    class Variant(mi.SamplingIntegrator):
-        def __init__(self):
-            super().__init__(mi.Properties())
-            self.scale = 0.0
-
-        def sample(self, scene, sampler, ray, medium=None, active=True):
-            if kind == "nocoherent":
-                si = scene.ray_intersect(ray, active)
-            else:
-                si = scene.ray_intersect(ray, ray_flags=mi.RayFlags.All, coherent=True, active=active)
-            hit = si.is_valid()
-            bsdf = si.bsdf(ray)
-            ds, sun = scene.sample_emitter_direction(si, sampler.next_2d(hit), True, hit)
-            light = sun * bsdf.eval(mi.BSDFContext(), si, si.to_local(ds.d), hit)
-            if kind != "nofill":
-                light += bsdf.eval_diffuse_reflectance(si, hit) * dr.opaque(mi.Float, self.scale) \
-                    * (1.0 - si.sh_frame.n.z) * 0.5
-            return dr.select(hit, light, 0.0), hit, []
-
-    return Variant()
-
-
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--frames", type=int, default=300)
@@ -71,13 +45,10 @@ def main() -> None:
     print(f"{args.frames} frames {w}x{h}, 4 spp, {variant}")
     for kind in ("direct", "bounce", "nocoherent", "nofill", "direct"):
         r = render.MitsubaRenderer(w, h, 4, ground_bounce=0.0 if kind == "direct" else 1.0)
-        original = render.bounce_integrator
-        if kind in ("nocoherent", "nofill"):
-            render.bounce_integrator = lambda mi_, k=kind: variant_integrator(mi_, k)
-        try:
-            r.set_geometry(geometry)
-        finally:
-            render.bounce_integrator = original
+        r.set_geometry(geometry)
+        if kind in ("nocoherent", "nofill"):  # the shipped integrator with one of its switches off
+            integrator = r.scene.integrator()
+            integrator.coherent, integrator.fill = kind != "nocoherent", kind != "nofill"
         for f in frames[:3]:  # warm-up: kernel compilation
             r.render(f)
         t = time.perf_counter()

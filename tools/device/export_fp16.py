@@ -18,14 +18,13 @@ src, dst = Path(sys.argv[1]), Path(sys.argv[2])
 if src.is_file():
     import torch
 
-    from omni.regolith.segformer import build_model, preprocessor_dict
+    from omni.regolith.segformer import build_model, save_model
 
     state = torch.load(src, map_location="cpu", weights_only=False)
     run = json.loads((src.parent / "train_config.json").read_text())["config"]
     model = build_model(run.get("model", "b0"))
     model.load_state_dict(state["model"])
-    model.half().save_pretrained(dst, safe_serialization=True)
-    (dst / "preprocessor_config.json").write_text(json.dumps(preprocessor_dict(run["image_size"]), indent=2) + "\n")
+    save_model(model.half(), dst, run["image_size"])  # safetensors + preprocessor config, as training writes them
     print(f"wrote {dst} (epoch {state['epoch']}, step {state['step']} of {src})")
 else:
     SegformerForSemanticSegmentation.from_pretrained(src).half().save_pretrained(dst, safe_serialization=True)

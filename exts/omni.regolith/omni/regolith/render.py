@@ -167,17 +167,19 @@ def bounce_integrator(mi):
             def __init__(self, props=None):
                 super().__init__(props or mi.Properties())
                 self.scale = 0.0  # set per frame from ground_bounce_scale
+                # read when a render is traced; tools/bench/integrators.py turns them off to measure them
+                self.coherent, self.fill = True, True
 
             def sample(self, scene, sampler, ray, medium=None, active=True):
-                si = scene.ray_intersect(ray, ray_flags=mi.RayFlags.All, coherent=True, active=active)
+                si = scene.ray_intersect(ray, ray_flags=mi.RayFlags.All, coherent=self.coherent, active=active)
                 hit = si.is_valid()
                 bsdf = si.bsdf(ray)
                 ds, sun = scene.sample_emitter_direction(si, sampler.next_2d(hit), True, hit)
-                direct = sun * bsdf.eval(mi.BSDFContext(), si, si.to_local(ds.d), hit)
-                # opaque: a per-frame literal would recompile the kernel every frame
-                fill = bsdf.eval_diffuse_reflectance(si, hit) * dr.opaque(mi.Float, self.scale) \
-                    * (1.0 - si.sh_frame.n.z) * 0.5
-                return dr.select(hit, direct + fill, 0.0), hit, []
+                light = sun * bsdf.eval(mi.BSDFContext(), si, si.to_local(ds.d), hit)
+                if self.fill:  # opaque scale: a per-frame literal would recompile the kernel every frame
+                    light += bsdf.eval_diffuse_reflectance(si, hit) * dr.opaque(mi.Float, self.scale) \
+                        * (1.0 - si.sh_frame.n.z) * 0.5
+                return dr.select(hit, light, 0.0), hit, []
 
         _BOUNCE_CLASSES[mi.variant()] = GroundBounceDirect
     return _BOUNCE_CLASSES[mi.variant()]()
