@@ -1,0 +1,107 @@
+#!/usr/bin/env bash
+# Four training runs at once, one per GPU of a multi-GPU device machine (nvidia-h200-x4), on one
+# dataset rendered by all GPUs together (`generate --shard i/n`). A four-GPU machine counts its
+# held time in full where a one-GPU machine may count half: four runs side by side still buy twice
+# the GPU time. Stages, called back to back (the machine goes back after 30 s idle):
+#   data   -- 20,000 training frames (seed 1), 1,000 validation (seed 2) and 1,000 test frames
+#             (seed 3: never used to pick a model), each split over all GPUs
+#   launch -- the chains below in the background (setsid), one per GPU:
+#             0 e1:    SegFormer-B0 from scratch, the default recipe, then e1_tune: 6 epochs of
+#                      tools/device/tune/nocrop_lovasz.toml (the previous default's fine-tune)
+#             1 e3:    B0 continued from the embedded default model (warm restart, lr 3e-4), then e3_tune
+#             2 r1024: the embedded default fine-tuned at 1024 input (nocrop_lovasz, batch 32)
+#             3 b1:    SegFormer-B1 from scratch, default recipe (does capacity close the gap?)
+#   wait   -- follow the logs for up to SECONDS (default 560); prints each run's last epoch
+#   final  -- stop what still runs, score every run on the test set, fp16 exports, logs and the
+#             drive video with the better of e1_tune/e3_tune (by validation rock IoU) into $OUT
+# Usage: bash tools/device/parallel_runs.sh data|launch|wait|final [SECONDS]
+# Smoke test on a laptop: LOCAL=1 DEV=cpu NF=8 NV=4 RES="--resolution 96x96" S=64 L=128 BS=2 WK=2 \
+#   E1=1 E3=1 ET=1 EL=1 EB=1 VIDEO="--resolution 96x64 --frames 4 --spp 1" bash tools/device/parallel_runs.sh data (then the others)
+set -u
+[ -n "${LOCAL:-}" ] || source "$(dirname "$0")/../device_env.sh"  # needs .devwheels/ carried
+W=${W:-_out/gpu}
+OUT=${OUT:-_out/gpu/export}
+NGPU=$(nvidia-smi -L 2>/dev/null | grep -c GPU); [ "$NGPU" -ge 1 ] || NGPU=1
+DEV=${DEV:-cuda}; NF=${NF:-20000}; NV=${NV:-1000}; RES=${RES:-}
+S=${S:-512}; L=${L:-1024}; BS=${BS:-64}; WK=${WK:-14}
+E1=${E1:-26}; E3=${E3:-24}; ET=${ET:-6}; EL=${EL:-7}; EB=${EB:-22}
+DEFAULT=exts/omni.regolith/data/models/default
+TUNE=tools/device/tune/nocrop_lovasz.toml
+CLI="python3 -m omni.regolith.cli"
+mkdir -p "$W" "$OUT"
+
+gen() {  # gen NAME FRAMES SEED: one dataset in $W/NAME, one shard per GPU
+  for ((i = 0; i < NGPU; i++)); do
+    CUDA_VISIBLE_DEVICES=$i $CLI generate --out $W/$1 --frames $2 --seed $3 --shard $i/$NGPU --workers $WK \
+      --no-progress --force $RES > $W/gen_$1_$i.log 2>&1 &
+    [ $i = 0 ] && sleep 5  # shard 0 writes the frame plan the others read
+  done
+  wait; tail -q -n 1 $W/gen_$1_*.log
+}
+
+train() {  # train GPU NAME ARGS...: one run in $W/NAME, its JSON log in $W/NAME.log
+  local gpu=$1 name=$2; shift 2
+  CUDA_VISIBLE_DEVICES=$gpu $CLI train --data $W/train --val $W/val1k --out $W/$name --workers $WK \
+    --device $DEV --json-progress --force "$@" > $W/$name.log 2>&1
+}
+
+model_of() {  # the run's model dir, or its checkpoint when it was stopped before the end
+  if [ -f $W/$1/model/config.json ]; then echo $W/$1/model; else echo $W/$1/checkpoint.pt; fi
+}
+
+case "$1" in
+  data)
+    gen train $NF 1; gen val1k $NV 2; gen test1k $NV 3
+    setsid nohup $CLI stats $W/train --out $W/stats > $W/stats.txt 2>&1 < /dev/null & ;;
+  chain)  # chain K: the runs of GPU K, one after another
+    case $2 in
+      0) train 0 e1 --model b0 --epochs $E1 --batch-size $BS --image-size $S &&
+         train 0 e1_tune --model b0 --init $W/e1/model --config $TUNE --epochs $ET --batch-size $BS --image-size $S --lr 2e-4 ;;
+      1) train 1 e3 --model b0 --init $DEFAULT --epochs $E3 --batch-size $BS --image-size $S --lr 3e-4 &&
+         train 1 e3_tune --model b0 --init $W/e3/model --config $TUNE --epochs $ET --batch-size $BS --image-size $S --lr 2e-4 ;;
+      2) train 2 r1024 --model b0 --init $DEFAULT --config $TUNE --epochs $EL --batch-size $((BS / 2)) --image-size $L --lr 1.5e-4 ;;
+      3) train 3 b1 --model b1 --epochs $EB --batch-size $BS --image-size $S ;;
+    esac ;;
+  launch)
+    for ((k = 0; k < NGPU && k < 4; k++)); do
+      setsid nohup bash "$0" chain $k > $W/chain$k.log 2>&1 < /dev/null &
+    done
+    sleep 45; tail -q -n 1 $W/*.log | cut -c1-200 ;;
+  wait)
+    end=$((SECONDS + ${2:-560}))
+    while [ $SECONDS -lt $end ] && pgrep -f "cli train" > /dev/null; do sleep 10; done
+    for f in $W/e1.log $W/e1_tune.log $W/e3.log $W/e3_tune.log $W/r1024.log $W/b1.log; do
+      [ -f $f ] && echo "== $f" && grep -E '"event": "(epoch|error)"' $f | tail -n 1 | cut -c1-260
+    done ;;
+  final)
+    pkill -f "cli train"; sleep 3
+    cp $W/*.log $W/stats.txt $W/stats/stats.png "$OUT"/ 2>/dev/null
+    pick=$(python3 - "$W" <<'EOF'
+import json, sys
+from pathlib import Path
+def last(name):  # validation rock IoU of the run's last finished epoch
+    f = Path(sys.argv[1]) / f"{name}.log"
+    lines = [json.loads(l) for l in f.read_text().splitlines() if l.startswith('{"event": "epoch"')] if f.exists() else []
+    return lines[-1]["rock_iou"] if lines else -1.0
+print(max(("e1_tune", "e3_tune", "e1", "e3"), key=last))
+EOF
+)
+    echo "picked $pick"; echo $pick > "$OUT"/picked.txt
+    for r in e1 e1_tune e3 e3_tune r1024 b1; do
+      [ -e "$(model_of $r)" ] && python3 "$(dirname "$0")/export_fp16.py" "$(model_of $r)" $W/x/$r > /dev/null
+    done
+    sweep() {  # sweep GPU NAME MODEL SIZES: score on the test set
+      CUDA_VISIBLE_DEVICES=$1 python3 tools/input_size_sweep.py $W/test1k --model $3 --sizes $4 --limit $NV --no-oracle \
+        2>&1 | grep -v Loading | sed "s|^|$2: |" > $W/x/sweep_$2.txt
+    }
+    (sweep 1 default $DEFAULT "$S $L"; sweep 1 e1 $W/x/e1 $S; sweep 1 e1_tune $W/x/e1_tune "$S $L") &
+    (sweep 2 e3 $W/x/e3 $S; sweep 2 e3_tune $W/x/e3_tune "$S $L") &
+    (sweep 3 r1024 $W/x/r1024 "$S $L"; [ -d $W/x/b1 ] && sweep 3 b1 $W/x/b1 $S) &
+    CUDA_VISIBLE_DEVICES=0 timeout 300 $CLI render --model $W/x/$pick --out "$OUT"/drive720.mp4 --resolution 1280x720 \
+      --frames 480 --fps 24 --spp 64 --set video.sun_passes=1 --device $DEV --no-progress ${VIDEO:-} > $W/x/video.log 2>&1
+    wait; cat $W/x/sweep_*.txt | tee "$OUT"/test1k_scores.txt; tail -n 3 $W/x/video.log
+    for r in e1_tune e3_tune r1024; do [ -d $W/x/$r ] && tar -cf "$OUT"/$r.tar -C $W/x/$r .; done
+    for r in e1 e3 e1_tune e3_tune r1024 b1; do cp $W/$r/metrics.json "$OUT"/metrics_$r.json 2>/dev/null; done
+    tar -cf "$OUT"/logs.tar -C "$OUT" --remove-files $(cd "$OUT" && ls *.log *.txt *.png *.json 2>/dev/null)
+    ls -la "$OUT" ;;
+esac
