@@ -3,7 +3,8 @@
 Training images/s includes PNG decoding, crops and flips in DataLoader workers, the photometric
 augmentation on the device and the AdamW step (the exact `TrainStep` that `regolith train` runs);
 "model only" repeats it on a batch already on the device, to show whether data loading limits.
-Inference is `Segmenter` on one 512x512 frame: uint8 numpy in, class mask out.
+Inference is `Segmenter` on one 512x512 frame: uint8 numpy in, class mask out; `--input-size 1024`
+times the model run on that frame upscaled 2x (what a model whose preprocessor says 1024 costs).
 Defaults: B0 at 512x512, batch 64 on a GPU (batch 32 is launch-bound in eager mode); 256x256,
 batch 4 on CPU. "compiled" is the same with `compile = true` (torch.compile). Without --data a
 synthetic dataset in our layout is written to a temp dir first.
@@ -143,7 +144,7 @@ def bench_train(samples, args, device, compile_model: bool) -> dict:
             "first_step_s": round(first, 2), "peak_gpu_gib": round(peak, 2) if peak else None}
 
 
-def bench_infer(device, mode: str, iters: int) -> dict:
+def bench_infer(device, mode: str, iters: int, input_size: int = 512) -> dict:
     """Median ms per 512x512 frame, batch 1: predict(numpy -> numpy) and predict_tensor (on device)."""
     import torch
 
@@ -151,7 +152,7 @@ def bench_infer(device, mode: str, iters: int) -> dict:
     from omni.regolith.segformer import build_model
 
     torch.manual_seed(0)
-    seg = Segmenter(build_model("b0").eval(), (512, 512), device=device)
+    seg = Segmenter(build_model("b0").eval(), (input_size, input_size), device=device)
     if "compile" in mode:
         seg.compile()
     if "graphs" in mode and not seg.enable_cuda_graphs([(1, 512, 512)]):
@@ -210,6 +211,7 @@ def main() -> None:
     ap.add_argument("--image-size", type=int)
     ap.add_argument("--workers", type=int)
     ap.add_argument("--model", default="b0")
+    ap.add_argument("--input-size", type=int, default=512, help="model input side for the inference timings (frame: 512x512)")
     ap.add_argument("--frames", type=int, help="synthetic frames to write (default 256 GPU, 24 CPU)")
     ap.add_argument("--no-compile", action="store_true", help="skip the torch.compile variants")
     ap.add_argument("--skip-train", action="store_true")
@@ -231,16 +233,17 @@ def main() -> None:
     name = device_name(device)
     print(f"device: {name}; torch {torch.__version__}; {os.cpu_count()} CPU cores", flush=True)
     result = {"bench": "train", "device": name, "torch": torch.__version__, "model": args.model,
-              "image_size": args.image_size, "batch_size": args.batch_size, "workers": args.workers}
+              "image_size": args.image_size, "batch_size": args.batch_size, "workers": args.workers,
+              "inference_input_size": args.input_size}
 
     # CPU inference first: a DataLoader's pin-memory thread can leave torch at 1 intra-op thread
-    r = bench_infer(torch.device("cpu"), "eager", 10 if gpu else 5)
+    r = bench_infer(torch.device("cpu"), "eager", 10 if gpu else 5, args.input_size)
     r["ratio_to_target"] = round(CPU_MS_TARGET / r["predict_ms"], 3)
     r["threads"] = torch.get_num_threads()
     result["infer_cpu"] = r
-    print(f"inference CPU fp32 ({r['threads']} threads): {r}", flush=True)
+    print(f"inference CPU fp32 ({r['threads']} threads, model input {args.input_size}): {r}", flush=True)
     if not gpu and not args.no_compile:  # torch.compile's C++ kernels: ~1 min to build, then faster
-        r = bench_infer(torch.device("cpu"), "compile", 10)
+        r = bench_infer(torch.device("cpu"), "compile", 10, args.input_size)
         r["ratio_to_target"] = round(CPU_MS_TARGET / r["predict_ms"], 3)
         result["infer_cpu_compiled"] = r
         print(f"inference CPU fp32 compiled: {r}", flush=True)
@@ -276,7 +279,7 @@ def main() -> None:
     modes = (["eager_fp16", "cuda_graphs"] + ([] if args.no_compile else ["compile_graphs"])) if gpu else []
     for mode in modes:
         try:
-            r = bench_infer(device, mode, 100)
+            r = bench_infer(device, mode, 100, args.input_size)
         except Exception as exc:  # noqa: BLE001
             r = {"error": f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}"}
         if "predict_ms" in r:

@@ -7,7 +7,9 @@
 #   wait   -- follow the training log for up to SECONDS (default 560), return when it is done
 #   export -- fp16 copy of the model, metrics, curve, stats figure into $OUT
 #   video  -- the 20 s 1280x720 drive with MODEL (default: the embedded default model)
-#   finetune -- that model continued at 1024 input for 3 epochs (INIT=dir to start elsewhere)
+#   finetune -- the embedded default (INIT=dir to start elsewhere) continued at 1024 input for EPOCHS
+#             (default 6) with tune/nocrop_lovasz.toml into $W/r1024, in the background (setsid); then
+#             RUN=_out/gpu/r1024 LOG=_out/gpu/r1024.log ... wait, and ... export
 #   sweep  -- MODEL (default: the embedded model) at 512/768/1024 input on the validation set
 #   tune   -- fine-tune INIT (default: the trained run's model) at 512 for EPOCHS with each
 #             tools/device/tune/NAME.toml of VARIANTS in turn, in the background (setsid)
@@ -24,7 +26,8 @@ set -u
 source "$(dirname "$0")/../device_env.sh"  # needs .devwheels/ carried: tools/device/make_wheels.sh builds it
 W=_out/gpu
 OUT=${OUT:-_out/gpu/export}
-RUN=$W/run_b0
+RUN=${RUN:-$W/run_b0}
+LOG=${LOG:-$W/train.log}
 GEN="${ROCKS:+--set rocks.model=\"$ROCKS\"} ${SET:-}"
 mkdir -p "$W" "$OUT"
 case "$1" in
@@ -43,21 +46,23 @@ case "$1" in
   train)
     setsid nohup python3 -m omni.regolith.cli train --data $W/train --val $W/val1k --out $RUN \
       --model b0 --epochs ${EPOCHS:-44} --batch-size 64 --image-size 512 --workers 14 --device cuda \
-      $( [ -f $RUN/checkpoint.pt ] && echo --resume ) --json-progress > $W/train.log 2>&1 < /dev/null &
-    sleep 60; tail -n 3 $W/train.log ;;
+      $( [ -f $RUN/checkpoint.pt ] && echo --resume ) --json-progress > $LOG 2>&1 < /dev/null &
+    sleep 60; tail -n 3 $LOG ;;
   wait)
     end=$((SECONDS + ${2:-560}))
     while [ $SECONDS -lt $end ] && [ ! -f $RUN/metrics.json ] && pgrep -f "cli train" > /dev/null; do sleep 10; done
-    grep -E '"event": "(epoch|done|error)"' $W/train.log | tail -n 45 ;;
+    grep -E '"event": "(epoch|done|error)"' $LOG | tail -n 45 ;;
   export)
-    cp $RUN/metrics.json $RUN/curve.png $W/train.log "$OUT"/ 2>/dev/null
+    cp $RUN/metrics.json $RUN/curve.png $LOG "$OUT"/ 2>/dev/null
     cp $W/stats/stats.png "$OUT"/ 2>/dev/null
     cat $W/stats.txt $RUN/train_config.json
     python3 "$(dirname "$0")/export_fp16.py" $RUN/model "$OUT"/model ;;
   finetune)  # continue a 512 model at 1024 input (frames upscaled 2x, so SegFormer's 1/4 output is 1/2 of the frame)
-    timeout "${2:-330}" python3 -m omni.regolith.cli train --data $W/train --val $W/val1k --out $W/ft1024 \
-      --model b0 --init "${INIT:-$RUN/model}" --epochs 3 --batch-size 32 --image-size 1024 --lr 1.5e-4 \
-      --workers 8 --device cuda --json-progress 2>&1 | grep -E '"event": "(epoch|done|error)"' | cut -c1-300 ;;
+    setsid nohup python3 -m omni.regolith.cli train --data $W/train --val $W/val1k --out $W/r1024 \
+      --model b0 --init "${INIT:-exts/omni.regolith/data/models/default}" --config tools/device/tune/nocrop_lovasz.toml \
+      --epochs ${EPOCHS:-6} --batch-size 32 --image-size 1024 --lr 1.5e-4 --workers 14 --device cuda \
+      $( [ -f $W/r1024/checkpoint.pt ] && echo --resume ) --json-progress > $W/r1024.log 2>&1 < /dev/null &
+    sleep 60; tail -n 2 $W/r1024.log | cut -c1-300 ;;
   sweep)  # MODEL (default: the embedded default model) on the validation set at larger inputs, and the oracle ceilings
     timeout "${2:-150}" python3 tools/input_size_sweep.py ${VAL:-$W/val1k} --model "${MODEL:-exts/omni.regolith/data/models/default}" \
       --sizes ${SIZES:-512 768 1024} --limit ${LIMIT:-300} ${NO_ORACLE:+--no-oracle} 2>&1 | grep -v Loading ;;

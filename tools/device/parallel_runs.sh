@@ -11,12 +11,15 @@
 #             1 e3:    B0 continued from the embedded default model (warm restart, lr 3e-4), then e3_tune
 #             2 r1024: the embedded default fine-tuned at 1024 input (nocrop_lovasz, batch 32)
 #             3 b1:    SegFormer-B1 from scratch, default recipe (does capacity close the gap?)
-#   wait   -- follow the logs for up to SECONDS (default 560); prints each run's last epoch
-#   final  -- stop what still runs, score every run on the test set, fp16 exports, logs and the
-#             drive video with the better of e1_tune/e3_tune (by validation rock IoU) into $OUT
+#   wait   -- follow the logs for up to SECONDS (default 560); prints every run's epochs (rock IoU/mIoU/s)
+#   final  -- stop what still runs; into $OUT, in this order: fp16 exports of r1024, of the best
+#             512 run by validation rock IoU (the pick) and of e1_tune (one tar each), logs.tar, then
+#             scores on the test set (TEST_LIMIT frames, SWEEP_SECONDS at most), then, if VIDEO_SECONDS
+#             is set, the drive video with the pick. Plan it to end inside the device time left: a
+#             call cut at its limit returns only what $OUT holds then, and files over 16 MiB never.
 # Usage: bash tools/device/parallel_runs.sh data|launch|wait|final [SECONDS]
 # Smoke test on a laptop: LOCAL=1 DEV=cpu NF=8 NV=4 RES="--resolution 96x96" S=64 L=128 BS=2 WK=2 \
-#   E1=1 E3=1 ET=1 EL=1 EB=1 VIDEO="--resolution 96x64 --frames 4 --spp 1" bash tools/device/parallel_runs.sh data (then the others)
+#   E1=1 E3=1 ET=1 EL=1 EB=1 VIDEO_SECONDS=60 VIDEO="--resolution 96x64 --frames 4 --spp 1" bash tools/device/parallel_runs.sh data (then the others)
 set -u
 [ -n "${LOCAL:-}" ] || source "$(dirname "$0")/../device_env.sh"  # needs .devwheels/ carried
 W=${W:-_out/gpu}
@@ -24,7 +27,7 @@ OUT=${OUT:-_out/gpu/export}
 NGPU=$(nvidia-smi -L 2>/dev/null | grep -c GPU); [ "$NGPU" -ge 1 ] || NGPU=1
 DEV=${DEV:-cuda}; NF=${NF:-20000}; NV=${NV:-1000}; RES=${RES:-}
 S=${S:-512}; L=${L:-1024}; BS=${BS:-64}; WK=${WK:-14}
-E1=${E1:-26}; E3=${E3:-24}; ET=${ET:-6}; EL=${EL:-7}; EB=${EB:-22}
+E1=${E1:-24}; E3=${E3:-20}; ET=${ET:-6}; EL=${EL:-6}; EB=${EB:-20}  # what fitted one machine's 30 minutes
 DEFAULT=exts/omni.regolith/data/models/default
 TUNE=tools/device/tune/nocrop_lovasz.toml
 CLI="python3 -m omni.regolith.cli"
@@ -70,12 +73,9 @@ case "$1" in
   wait)
     end=$((SECONDS + ${2:-560}))
     while [ $SECONDS -lt $end ] && pgrep -f "cli train" > /dev/null; do sleep 10; done
-    for f in $W/e1.log $W/e1_tune.log $W/e3.log $W/e3_tune.log $W/r1024.log $W/b1.log; do
-      [ -f $f ] && echo "== $f" && grep -E '"event": "(epoch|error)"' $f | tail -n 1 | cut -c1-260
-    done ;;
-  final)
+    python3 "$(dirname "$0")/epoch_lines.py" $W/{e1,e1_tune,e3,e3_tune,r1024,b1}.log ;;  # every epoch: the reply keeps them
+  final)  # models first, each in its own tar under 16 MiB; then logs; then scores and the video, bounded
     pkill -f "cli train"; sleep 3
-    cp $W/*.log $W/stats.txt $W/stats/stats.png "$OUT"/ 2>/dev/null
     pick=$(python3 - "$W" <<'EOF'
 import json, sys
 from pathlib import Path
@@ -86,22 +86,22 @@ def last(name):  # validation rock IoU of the run's last finished epoch
 print(max(("e1_tune", "e3_tune", "e1", "e3"), key=last))
 EOF
 )
-    echo "picked $pick"; echo $pick > "$OUT"/picked.txt
-    for r in e1 e1_tune e3 e3_tune r1024 b1; do
-      [ -e "$(model_of $r)" ] && python3 "$(dirname "$0")/export_fp16.py" "$(model_of $r)" $W/x/$r > /dev/null
+    echo "picked $pick (best validation rock IoU at $S)" | tee $W/picked.txt
+    for r in r1024 $pick e1_tune; do  # B0 in fp16: ~7.5 MB a tar; at most 8 files come back
+      [ -e "$(model_of $r)" ] && [ ! -f "$OUT"/$r.tar ] && python3 "$(dirname "$0")/export_fp16.py" "$(model_of $r)" $W/x/$r > /dev/null &&
+        tar -cf "$OUT"/$r.tar -C $W/x/$r . && echo "exported $r"
     done
-    sweep() {  # sweep GPU NAME MODEL SIZES: score on the test set
-      CUDA_VISIBLE_DEVICES=$1 python3 tools/input_size_sweep.py $W/test1k --model $3 --sizes $4 --limit $NV --no-oracle \
-        2>&1 | grep -v Loading | sed "s|^|$2: |" > $W/x/sweep_$2.txt
+    (cd $W && tar -cf "$OUT"/logs.tar $(ls *.log picked.txt stats.txt stats/stats.png 2>/dev/null))
+    sweep() {  # sweep GPU NAME MODEL SIZES: score on the test set, at most SWEEP_SECONDS
+      CUDA_VISIBLE_DEVICES=$1 timeout ${SWEEP_SECONDS:-200} python3 tools/input_size_sweep.py $W/test1k --model $3 \
+        --sizes $4 --limit ${TEST_LIMIT:-500} --no-oracle 2>&1 | grep -v Loading | sed "s|^|$2: |" > $W/x/sweep_$2.txt
     }
-    (sweep 1 default $DEFAULT "$S $L"; sweep 1 e1 $W/x/e1 $S; sweep 1 e1_tune $W/x/e1_tune "$S $L") &
-    (sweep 2 e3 $W/x/e3 $S; sweep 2 e3_tune $W/x/e3_tune "$S $L") &
-    (sweep 3 r1024 $W/x/r1024 "$S $L"; [ -d $W/x/b1 ] && sweep 3 b1 $W/x/b1 $S) &
-    CUDA_VISIBLE_DEVICES=0 timeout 300 $CLI render --model $W/x/$pick --out "$OUT"/drive720.mp4 --resolution 1280x720 \
-      --frames 480 --fps 24 --spp 64 --set video.sun_passes=1 --device $DEV --no-progress ${VIDEO:-} > $W/x/video.log 2>&1
-    wait; cat $W/x/sweep_*.txt | tee "$OUT"/test1k_scores.txt; tail -n 3 $W/x/video.log
-    for r in e1_tune e3_tune r1024; do [ -d $W/x/$r ] && tar -cf "$OUT"/$r.tar -C $W/x/$r .; done
-    for r in e1 e3 e1_tune e3_tune r1024 b1; do cp $W/$r/metrics.json "$OUT"/metrics_$r.json 2>/dev/null; done
-    tar -cf "$OUT"/logs.tar -C "$OUT" --remove-files $(cd "$OUT" && ls *.log *.txt *.png *.json 2>/dev/null)
+    sweep 0 r1024 $W/x/r1024 "$L" & sweep 1 $pick $W/x/$pick "$S" & sweep 2 default $DEFAULT "$S" &
+    sweep 3 default_at_$L $DEFAULT "$L" & wait
+    cat $W/x/sweep_*.txt | tee "$OUT"/test_scores.txt
+    if [ "${VIDEO_SECONDS:-0}" -gt 0 ]; then  # the drive with the picked model: off unless asked for
+      CUDA_VISIBLE_DEVICES=0 timeout $VIDEO_SECONDS $CLI render --model $W/x/$pick --out "$OUT"/drive720.mp4 \
+        --resolution 1280x720 --frames 480 --fps 24 --spp 64 --set video.sun_passes=1 --device $DEV --no-progress ${VIDEO:-}
+    fi
     ls -la "$OUT" ;;
 esac
