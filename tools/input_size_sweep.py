@@ -3,9 +3,11 @@
 1. The oracle ceiling: the true mask averaged over s x s cells (SegFormer predicts at 1/4 of its
    input) and upsampled back, scored against itself. No model can beat it at that stride.
 2. The same model run at larger input sizes (the image upscaled before inference), which makes
-   each output cell cover fewer original pixels.
+   each output cell cover fewer original pixels. `--keep-aspect` resizes each image to a long side
+   of N instead of to N x N: real frames are not square, and the fixed square resize stretches them.
 
-Usage: python tools/input_size_sweep.py DATASET_OR_IMAGE_DIR [--model PATH] [--sizes 512 768 1024] [--limit N] [--no-oracle]
+Usage: python tools/input_size_sweep.py DATASET_OR_IMAGE_DIR [--model PATH] [--sizes 512 768 1024] [--limit N]
+       [--no-oracle] [--keep-aspect]
 """
 from __future__ import annotations
 
@@ -41,6 +43,19 @@ def oracle(image_set, strides=(4, 2)) -> dict:
     return {s: cm.summary() for s, cm in cms.items()}
 
 
+class KeepAspect:
+    """A Segmenter run on each image resized to a long side of `side` (multiples of 32), aspect kept."""
+
+    def __init__(self, segmenter, side: int):
+        self.segmenter, self.side = segmenter, side
+
+    def predict(self, rgb):
+        h, w = rgb.shape[:2]
+        k = self.side / max(h, w)
+        self.segmenter.size = tuple(max(32, round(x * k / 32) * 32) for x in (h, w))
+        return self.segmenter.predict(rgb)
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("images")
@@ -48,6 +63,7 @@ def main() -> None:
     ap.add_argument("--sizes", type=int, nargs="+", default=[512, 768, 1024])
     ap.add_argument("--limit", type=int)
     ap.add_argument("--no-oracle", action="store_true", help="skip the oracle ceilings (slow on big sets)")
+    ap.add_argument("--keep-aspect", action="store_true", help="each size is the long side; no stretch to a square")
     args = ap.parse_args()
 
     from omni.regolith.evaluate import evaluate_set, find_image_set
@@ -60,8 +76,11 @@ def main() -> None:
         print(f"oracle at output stride {stride}: rock IoU {r['rock_iou']:.3f}, mIoU {r['miou']:.3f}")
     for size in args.sizes:
         seg = Segmenter.load(args.model, cuda_graphs=False, input_size=size)
+        if args.keep_aspect:
+            seg = KeepAspect(seg, size)
         m = evaluate_set(image_set, seg, progress=False).metrics["model"]
-        print(f"model at input {size}x{size}: rock IoU {m['rock_iou']:.3f}, mIoU {m['miou']:.3f}, "
+        shape = f"long side {size}" if args.keep_aspect else f"{size}x{size}"
+        print(f"model at input {shape}: rock IoU {m['rock_iou']:.3f}, mIoU {m['miou']:.3f}, "
               f"rock flood {m['rock_flood']:.2f}")
 
 
