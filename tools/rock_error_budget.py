@@ -1,4 +1,4 @@
-"""Where does a model lose rock IoU? Four cheap readings on one labelled set, one forward pass
+"""Where does a model lose rock IoU? Five cheap readings on one labelled set, one forward pass
 (plus its mirror) per image:
 
 1. Edges: the same prediction scored with a 1-pixel band around every true rock edge ignored.
@@ -9,6 +9,10 @@
 4. Darkness: the share of true rock pixels that are black (every channel <= 2 of 255) and the
    score with black pixels ignored. Black rock is unreadable: it looks like the shadows rocks cast
    (direct light alone left a fifth of synthetic rock pixels black; see render.ground_bounce).
+5. Edge-aware upsampling: the class probabilities passed through a guided filter (He et al. 2010)
+   steered by the image's grey level, so predicted edges snap to image edges without training.
+   Radius 2, eps 1e-3 were the best of r 1/2/4 x eps 1e-3/1e-2/1e-1 on 120 val frames: an upper
+   estimate of what a non-learned edge snap buys.
 
 Usage: python tools/rock_error_budget.py DATASET_OR_IMAGE_DIR [--model PATH] [--limit N]
 """
@@ -16,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+import time
 from pathlib import Path
 
 import numpy as np
@@ -32,6 +37,18 @@ def edge_band(mask: np.ndarray) -> np.ndarray:
 
     rock = mask == 1
     return ndimage.binary_dilation(rock, np.ones((3, 3))) & ~ndimage.binary_erosion(rock, np.ones((3, 3)))
+
+
+def guided_filter(guide, p, radius: int = 2, eps: float = 1e-3):
+    """He et al.'s guided filter: `p` (B, C, H, W) smoothed except across edges of `guide` (B, 1, H, W)."""
+    import torch.nn.functional as F
+
+    def box(x):
+        return F.avg_pool2d(x, 2 * radius + 1, stride=1, padding=radius, count_include_pad=False)
+
+    mean_i, mean_p = box(guide), box(p)
+    a = (box(guide * p) - mean_i * mean_p) / (box(guide * guide) - mean_i * mean_i + eps)
+    return box(a) * guide + box(mean_p - a * mean_i)
 
 
 def main() -> None:
@@ -52,8 +69,9 @@ def main() -> None:
     if not image_set.labelled:
         sys.exit("rock_error_budget: needs masks (an IoU without ground truth means nothing)")
     seg = Segmenter.load(args.model, device=args.device, cuda_graphs=False)
-    cms = {name: ConfusionMatrix() for name in ("plain", "edges ignored", "black ignored", "flip TTA")}
+    cms = {name: ConfusionMatrix() for name in ("plain", "edges ignored", "black ignored", "flip TTA", "guided filter")}
     rock_px = black_rock_px = 0
+    guided_s = 0.0
     bias_cms = {b: ConfusionMatrix() for b in BIASES}
     for sample in image_set.samples:
         rgb, mask = load_sample(sample)
@@ -61,6 +79,10 @@ def main() -> None:
             x = torch.tensor(rgb)[None].to(seg.device)  # a copy: the decoded array is read-only
             logits, mirrored = seg.logits(x)[0].float(), seg.logits(x.flip(2))[0].float().flip(-1)
             plain, tta = logits.cpu(), ((logits + mirrored) / 2).argmax(0).cpu().numpy()
+            t = time.perf_counter()
+            grey = x.permute(0, 3, 1, 2).float().mean(1, keepdim=True) / 255.0
+            snapped = guided_filter(grey, logits.softmax(0)[None])[0].argmax(0).cpu().numpy()
+            guided_s += time.perf_counter() - t
         pred = plain.argmax(0).numpy()
         cms["plain"].update(mask, pred)
         cms["edges ignored"].update(np.where(edge_band(mask), 255, mask).astype(np.uint8), pred)
@@ -69,6 +91,7 @@ def main() -> None:
         rock_px += int((mask == 1).sum())
         black_rock_px += int(((mask == 1) & black).sum())
         cms["flip TTA"].update(mask, tta)
+        cms["guided filter"].update(mask, snapped)
         for b, cm in bias_cms.items():
             shifted = plain.clone()
             shifted[1] += b
@@ -77,6 +100,7 @@ def main() -> None:
     for name, cm in cms.items():
         r = cm.summary()
         print(f"{name:>14}: rock IoU {r['rock_iou']:.3f}, mIoU {r['miou']:.3f}")
+    print(f"guided filter: {1000 * guided_s / len(image_set.samples):.1f} ms per image on {seg.device}")
     print(f"black rock pixels (max channel <= {BLACK}): {black_rock_px / max(rock_px, 1):.3f} of {rock_px}")
     print("rock-logit bias: " + ", ".join(f"{b:+.1f} -> {cm.summary()['rock_iou']:.3f}" for b, cm in bias_cms.items()))
 
