@@ -91,7 +91,7 @@ EOF
       [ -e "$(model_of $r)" ] && [ ! -f "$OUT"/$r.tar ] && python3 "$(dirname "$0")/export_fp16.py" "$(model_of $r)" $W/x/$r > /dev/null &&
         tar -cf "$OUT"/$r.tar -C $W/x/$r . && echo "exported $r"
     done
-    (cd $W && tar -cf "$OUT"/logs.tar $(ls *.log picked.txt stats.txt stats/stats.png 2>/dev/null))
+    tar -cf "$OUT"/logs.tar -C $W $(cd $W && ls *.log picked.txt stats.txt stats/stats.png 2>/dev/null)
     sweep() {  # sweep GPU NAME MODEL SIZES: score on the test set, at most SWEEP_SECONDS
       CUDA_VISIBLE_DEVICES=$1 timeout ${SWEEP_SECONDS:-200} python3 tools/input_size_sweep.py $W/test1k --model $3 \
         --sizes $4 --limit ${TEST_LIMIT:-500} --no-oracle 2>&1 | grep -v Loading | sed "s|^|$2: |" > $W/x/sweep_$2.txt
