@@ -94,8 +94,11 @@ def test_known_ious_accumulate_over_the_set(known, tmp_path):
     # the set's rock IoU is not the mean of the images' (0.3625): pixels are pooled first
     assert m["rock_iou"] != pytest.approx((0.6 + 1 / 8) / 2, abs=1e-3)
     assert np.sum(s["baseline"]["confusion_matrix"]) == 32
+    boot = s["bootstrap"]  # resampling the two images: rock IoU between theirs
+    assert boot["images"] == 2 and 1 / 8 - 1e-6 <= boot["model"]["rock_iou"][0] <= boot["model"]["rock_iou"][1] <= 0.6 + 1e-6
     text = (tmp_path / "rep" / "report.md").read_text()
     assert "rock flood" in text and "baseline" in text and "0.308" in text
+    assert "95% intervals over 1000 resamples of the 2 images" in text
     saved = json.loads((tmp_path / "rep" / "metrics.json").read_text())
     assert saved["schema"] == ev.SCHEMA and saved["sets"][0]["model"]["confusion_matrix"] == CM
     assert (tmp_path / "rep" / "real_sheet.png").is_file() and (tmp_path / "rep" / "real_rock.png").is_file()

@@ -5,7 +5,8 @@ import math
 import numpy as np
 import pytest
 
-from omni.regolith.metrics import ConfusionMatrix, confusion_matrix, mean_iou, per_class_iou, pixel_accuracy, summarize
+from omni.regolith.metrics import (ConfusionMatrix, bootstrap_intervals, confusion_matrix, mean_iou, per_class_iou,
+                                   pixel_accuracy, summarize)
 
 
 def test_counts_rows_target_columns_prediction_and_skips_ignore():
@@ -91,3 +92,19 @@ def test_lovasz_loss_is_one_minus_miou_for_hard_predictions():
     soft = torch.zeros(1, 3, 3, 4, requires_grad=True)
     lovasz_softmax(soft, target).backward()
     assert soft.grad.abs().sum() > 0
+
+
+def test_bootstrap_intervals_over_images():
+    same = np.array([[[8, 2, 0], [1, 3, 0], [0, 0, 5]]] * 4)  # four identical images: nothing to resample
+    b = bootstrap_intervals({"model": same, "copy": same})
+    rock = 3 / (3 + 2 + 1)
+    assert b["images"] == 4 and b["model"]["rock_iou"] == pytest.approx([rock, rock])
+    assert b["model_minus_copy_rock_iou"] == [0.0, 0.0]  # paired: the same draws for both methods
+    good, bad = np.array([[9, 0, 0], [0, 9, 0], [0, 0, 9]]), np.array([[9, 0, 0], [9, 1, 0], [0, 0, 9]])
+    mixed = np.stack([good, bad] * 5)
+    b = bootstrap_intervals({"model": mixed}, seed=1)
+    lo, hi = b["model"]["rock_iou"]
+    assert lo < summarize(mixed.sum(0))["rock_iou"] < hi and 0.1 <= lo and hi <= 1.0
+    assert b == bootstrap_intervals({"model": mixed}, seed=1)  # seeded: the same intervals every run
+    assert bootstrap_intervals({"model": mixed[:1]}) is None  # one image: no interval to give
+

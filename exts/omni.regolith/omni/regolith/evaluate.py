@@ -39,7 +39,7 @@ import numpy as np
 
 from . import CLASS_NAMES, IGNORE_ID, ROCK, SKY, __version__
 from .errors import DatasetError, ModelError
-from .metrics import ConfusionMatrix, per_class_iou, summarize
+from .metrics import ConfusionMatrix, bootstrap_intervals, per_class_iou, summarize
 from .report import compare_sets  # noqa: F401 - part of this module's API
 
 REPO_ROOT = Path(__file__).resolve().parents[4]
@@ -249,6 +249,7 @@ class Tally:
         self.cm = ConfusionMatrix()
         self.counts = np.zeros(len(NAMES), np.int64)  # predicted pixels per class, all pixels
         self.sky = self.below = self.detached = self.images_below = 0
+        self.image_cms: list = []  # per-image confusion matrices, for the bootstrap intervals
 
     def add(self, pred: np.ndarray, target: np.ndarray | None) -> dict:
         """Score one image; return its per-image row."""
@@ -266,6 +267,7 @@ class Tally:
         if target is not None:
             cm = ConfusionMatrix().update(target, pred).matrix
             self.cm.matrix += cm
+            self.image_cms.append(cm)
             row = {**_scores(cm), **row}
         return row
 
@@ -345,8 +347,10 @@ def evaluate_set(images, segmenter, masks=None, *, limit: int | None = None, nam
         total = max(int(true_counts.sum()), 1)
         metrics["true_shares"] = {**{n: _r(true_counts[k] / total) for k, n in enumerate(NAMES)},
                                   "ignore": _r(true_counts[IGNORE_ID] / total)}
-    metrics.update({"model": tallies["model"].summary(), "baseline": tallies["baseline"].summary(),
-                    "per_image": rows})
+    metrics.update({"model": tallies["model"].summary(), "baseline": tallies["baseline"].summary()})
+    if labelled:
+        metrics["bootstrap"] = bootstrap_intervals({k: t.image_cms for k, t in tallies.items()})
+    metrics["per_image"] = rows
     return SetResult(image_set, metrics)
 
 

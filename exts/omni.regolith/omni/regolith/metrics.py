@@ -107,3 +107,46 @@ def summarize(cm: np.ndarray, class_names=None) -> dict:
         "confusion_matrix": cm.tolist(),
         "confusion_matrix_axes": "rows: target class id, columns: predicted class id",
     }
+
+
+def bootstrap_intervals(image_cms: dict, rounds: int = 1000, level: float = 0.95, seed: int = 0) -> dict | None:
+    """How far the set's rock IoU and mIoU could move with other images of the same kind.
+
+    A set of 21 real frames gives one number, but which frames were labelled is itself a draw:
+    resampling the images with replacement (`rounds` times, the same draws for every method) and
+    pooling each draw's confusion matrices gives percentile intervals for each method, and for
+    the first method's rock IoU minus each other's (paired, so a shared hard image cancels).
+    `image_cms` maps a method name to its (images, C, C) per-image matrices. None under 2 images.
+    Images count as independent: frames of one terrain or one traverse are not, so for them the
+    true spread is wider than these intervals.
+    """
+    names = list(image_cms)
+    stacks = [np.asarray(image_cms[n], np.float64) for n in names]
+    n = len(stacks[0]) if stacks else 0
+    if n < 2:
+        return None
+    draws = np.random.default_rng(seed).integers(0, n, (rounds, n))
+    weights = np.zeros((rounds, n))
+    np.add.at(weights, (np.arange(rounds)[:, None], draws), 1.0)
+    lo, hi = 50 * (1 - level), 50 * (1 + level)
+
+    def interval(x):
+        x = x[np.isfinite(x)]
+        return [round(float(np.percentile(x, lo)), 6), round(float(np.percentile(x, hi)), 6)] if x.size else None
+
+    rock, out = {}, {"rounds": rounds, "level": level, "images": n}
+    for name, stack in zip(names, stacks):
+        cm = np.einsum("rn,nij->rij", weights, stack)
+        tp = np.diagonal(cm, axis1=1, axis2=2)
+        union = cm.sum(1) + cm.sum(2) - tp
+        with np.errstate(invalid="ignore", divide="ignore"):
+            iou = np.where(union > 0, tp / np.where(union > 0, union, 1), np.nan)
+        present = np.isfinite(iou).any(1)
+        miou = np.full(rounds, np.nan)
+        miou[present] = np.nanmean(iou[present], axis=1)
+        rock[name] = iou[:, ROCK]
+        out[name] = {"rock_iou": interval(rock[name]), "miou": interval(miou)}
+    for name in names[1:]:
+        out[f"{names[0]}_minus_{name}_rock_iou"] = interval(rock[names[0]] - rock[name])
+    return out
+

@@ -195,6 +195,30 @@ LABELLED_HEADER = ["method", *(f"{n} IoU" for n in NAMES), "mIoU", "pixel acc", 
                    "sky below ground"]
 
 
+def _intervals(m: dict) -> list[str]:
+    """The bootstrap intervals under the table: how much the set's score owes to which images."""
+    boot = m.get("bootstrap")
+    if not boot:
+        return []
+    lines = ["", f"{boot['level']:.0%} intervals over {boot['rounds']} resamples of the {boot['images']} "
+                 "images (bootstrap; a small set's score depends on which images were labelled):", ""]
+    for method in ("model", "baseline"):
+        ci = boot[method]
+        lines.append(f"- {method}: rock IoU {_span(ci['rock_iou'])}, mIoU {_span(ci['miou'])}")
+    diff = boot.get("model_minus_baseline_rock_iou")
+    if diff:
+        lines.append(f"- model minus baseline, rock IoU (same resamples): {_span(diff, signed=True)}"
+                     + ("; the interval holds 0: no clear winner" if diff[0] <= 0 <= diff[1] else ""))
+    return lines
+
+
+def _span(x, signed: bool = False) -> str:
+    if not x:
+        return "-"
+    fmt = "+.3f" if signed else ".3f"
+    return f"[{format(x[0], fmt)}, {format(x[1], fmt)}]"
+
+
 def _set_section(m: dict) -> list[str]:
     n, lab = m["images_evaluated"], m["labelled"]
     spread = f" (evenly spread over {m['images_found']}: --limit)" if n < m["images_found"] else ""
@@ -204,7 +228,7 @@ def _set_section(m: dict) -> list[str]:
     if lab:
         t = m["true_shares"]
         lines.append("- true pixel shares: " + ", ".join(f"{k} {_pct(v)}" for k, v in t.items()))
-        lines += [""] + _table(LABELLED_HEADER, _labelled_rows(m))
+        lines += [""] + _table(LABELLED_HEADER, _labelled_rows(m)) + _intervals(m)
         for method in ("model", "baseline"):
             cm = m[method]["confusion_matrix"]
             lines += ["", f"Confusion matrix, {method} (rows: true class, columns: predicted; pixels):", ""]

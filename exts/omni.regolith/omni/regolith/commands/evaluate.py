@@ -28,16 +28,27 @@ def _line(m: dict) -> str:
     def f(x, fmt):
         return "-" if x is None else format(x, fmt)
 
+    def span(x):
+        return "" if not x else f" [{x[0]:.3f}, {x[1]:.3f}]"
+
     head = f"{m['name']} ({m['images_evaluated']} images, {'masks' if m['labelled'] else 'no masks'}):"
+    boot = m.get("bootstrap") or {}
     parts = []
     for method in ("model", "baseline"):
-        s = m[method]
+        s, ci = m[method], boot.get(method, {})
         if m["labelled"]:
-            parts.append(f"{method} rock IoU {f(s['rock_iou'], '.3f')}, mIoU {f(s['miou'], '.3f')}, "
-                         f"rock flood {f(s['rock_flood'], '.2f')}")
+            parts.append(f"{method} rock IoU {f(s['rock_iou'], '.3f')}{span(ci.get('rock_iou'))}, "
+                         f"mIoU {f(s['miou'], '.3f')}{span(ci.get('miou'))}, rock flood {f(s['rock_flood'], '.2f')}")
         else:
             parts.append(f"{method} rock share {f(s['rock_share'], '.1%')}, "
                          f"sky below ground {f(s['horizon']['sky_below_ground'], '.1%')}")
+    diff = boot.get("model_minus_baseline_rock_iou")
+    if diff and m["model"]["rock_iou"] is not None and m["baseline"]["rock_iou"] is not None:
+        parts.append(f"model - baseline rock IoU {m['model']['rock_iou'] - m['baseline']['rock_iou']:+.3f}"
+                     f" [{diff[0]:+.3f}, {diff[1]:+.3f}]")
+    if boot:
+        parts.append(f"[a, b]: {boot['level']:.0%} interval over {boot['rounds']} resamples of the "
+                     f"{boot['images']} images (bootstrap)")
     return f"{head}\n  " + "\n  ".join(parts)
 
 
