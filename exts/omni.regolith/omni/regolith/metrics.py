@@ -68,10 +68,11 @@ class ConfusionMatrix:
 
 
 def per_class_iou(cm: np.ndarray) -> np.ndarray:
-    """IoU per class; nan for a class absent from both target and prediction (no evidence)."""
+    """IoU per class; nan for a class absent from both target and prediction (no evidence).
+    A stack of matrices (..., C, C) gives one row of IoUs per matrix."""
     cm = np.asarray(cm, np.float64)
-    tp = np.diag(cm)
-    union = cm.sum(0) + cm.sum(1) - tp
+    tp = np.diagonal(cm, axis1=-2, axis2=-1)
+    union = cm.sum(-2) + cm.sum(-1) - tp
     with np.errstate(invalid="ignore", divide="ignore"):
         return np.where(union > 0, tp / np.where(union > 0, union, 1), np.nan)
 
@@ -136,11 +137,7 @@ def bootstrap_intervals(image_cms: dict, rounds: int = 1000, level: float = 0.95
 
     rock, out = {}, {"rounds": rounds, "level": level, "images": n}
     for name, stack in zip(names, stacks):
-        cm = np.einsum("rn,nij->rij", weights, stack)
-        tp = np.diagonal(cm, axis1=1, axis2=2)
-        union = cm.sum(1) + cm.sum(2) - tp
-        with np.errstate(invalid="ignore", divide="ignore"):
-            iou = np.where(union > 0, tp / np.where(union > 0, union, 1), np.nan)
+        iou = per_class_iou(np.einsum("rn,nij->rij", weights, stack))  # (rounds, C)
         present = np.isfinite(iou).any(1)
         miou = np.full(rounds, np.nan)
         miou[present] = np.nanmean(iou[present], axis=1)
@@ -149,4 +146,3 @@ def bootstrap_intervals(image_cms: dict, rounds: int = 1000, level: float = 0.95
     for name in names[1:]:
         out[f"{names[0]}_minus_{name}_rock_iou"] = interval(rock[names[0]] - rock[name])
     return out
-
