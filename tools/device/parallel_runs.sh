@@ -76,16 +76,7 @@ case "$1" in
     python3 "$(dirname "$0")/epoch_lines.py" $W/{e1,e1_tune,e3,e3_tune,r1024,b1}.log ;;  # every epoch: the reply keeps them
   final)  # models first, each in its own tar under 16 MiB; then logs; then scores and the video, bounded
     pkill -f "cli train"; sleep 3
-    pick=$(python3 - "$W" <<'EOF'
-import json, sys
-from pathlib import Path
-def last(name):  # validation rock IoU of the run's last finished epoch
-    f = Path(sys.argv[1]) / f"{name}.log"
-    lines = [json.loads(l) for l in f.read_text().splitlines() if l.startswith('{"event": "epoch"')] if f.exists() else []
-    return lines[-1]["rock_iou"] if lines else -1.0
-print(max(("e1_tune", "e3_tune", "e1", "e3"), key=last))
-EOF
-)
+    pick=$(python3 "$(dirname "$0")/epoch_lines.py" --best $W/{e1_tune,e3_tune,e1,e3}.log)
     echo "picked $pick (best validation rock IoU at $S)" | tee $W/picked.txt
     for r in r1024 $pick e1_tune; do  # B0 in fp16: ~7.5 MB a tar; at most 8 files come back
       [ -e "$(model_of $r)" ] && [ ! -f "$OUT"/$r.tar ] && python3 "$(dirname "$0")/export_fp16.py" "$(model_of $r)" $W/x/$r > /dev/null &&
