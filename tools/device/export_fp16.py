@@ -6,27 +6,27 @@ stop before its end (its weights of the last finished epoch; input size from the
 Usage: python3 tools/device/export_fp16.py SRC OUT_DIR
 """
 import json
-import shutil
 import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "exts" / "omni.regolith"))
 
-from transformers import SegformerForSemanticSegmentation  # noqa: E402
+from omni.regolith.segformer import build_model, read_preprocessor, save_model  # noqa: E402
 
 src, dst = Path(sys.argv[1]), Path(sys.argv[2])
 if src.is_file():
     import torch
 
-    from omni.regolith.segformer import build_model, save_model
-
     state = torch.load(src, map_location="cpu", weights_only=False)
     run = json.loads((src.parent / "train_config.json").read_text())["config"]
     model = build_model(run.get("model", "b0"))
     model.load_state_dict(state["model"])
-    save_model(model.half(), dst, run["image_size"])  # safetensors + preprocessor config, as training writes them
-    print(f"wrote {dst} (epoch {state['epoch']}, step {state['step']} of {src})")
+    size, what = run["image_size"], f"epoch {state['epoch']}, step {state['step']} of {src}"
 else:
-    SegformerForSemanticSegmentation.from_pretrained(src).half().save_pretrained(dst, safe_serialization=True)
-    shutil.copy(src / "preprocessor_config.json", dst / "preprocessor_config.json")
-    print(f"wrote {dst}")
+    from transformers import SegformerForSemanticSegmentation
+
+    model = SegformerForSemanticSegmentation.from_pretrained(src)
+    pre = read_preprocessor(src)["size"]
+    size, what = (pre["height"], pre["width"]), str(src)
+save_model(model.half(), dst, size)  # safetensors + preprocessor config, as training writes them
+print(f"wrote {dst} ({what})")
