@@ -39,6 +39,7 @@ E1=${E1:-24}; E3=${E3:-20}; ET=${ET:-6}; EL=${EL:-6}; EB=${EB:-20}  # what fitte
 DEFAULT=exts/omni.regolith/data/models/default
 TUNE=tools/device/tune/nocrop_lovasz.toml
 CLI="python3 -m omni.regolith.cli"
+TRAINING="^$CLI train"  # anchored: a caller's shell whose command line mentions "cli train" must not match (pkill once killed one)
 PLAN=${PLAN:-levers}
 if [ $PLAN = r1024 ]; then RUNS="r1024 r1024_s2 r768 r1024_crop"; PICK_FROM=$RUNS; EXPORT=$RUNS
 else RUNS="e1 e1_tune e3 e3_tune r1024 b1"; PICK_FROM="e1_tune e3_tune e1 e3"; EXPORT="r1024 PICK e1_tune"; fi
@@ -88,10 +89,10 @@ case "$1" in
     sleep 45; tail -q -n 1 $W/*.log | cut -c1-200 ;;
   wait)
     end=$((SECONDS + ${2:-560}))
-    while [ $SECONDS -lt $end ] && pgrep -f "cli train" > /dev/null; do sleep 10; done
+    while [ $SECONDS -lt $end ] && pgrep -f "$TRAINING" > /dev/null; do sleep 10; done
     python3 "$(dirname "$0")/epoch_lines.py" $(for r in $RUNS; do echo $W/$r.log; done) ;;  # every epoch: the reply keeps them
   final)  # models first, each in its own tar under 16 MiB; then logs; then scores and the video, bounded
-    pkill -f "cli train"; sleep 3
+    pkill -f "$TRAINING"; sleep 3
     pick=$(python3 "$(dirname "$0")/epoch_lines.py" --best $(for r in $PICK_FROM; do echo $W/$r.log; done))
     echo "picked $pick (best validation rock IoU of: $PICK_FROM)" | tee $W/picked.txt
     for r in ${EXPORT/PICK/$pick}; do  # B0 in fp16: ~7.5 MB a tar; at most 8 files come back
