@@ -182,6 +182,24 @@ def test_init_from_the_fp16_default_model_trains_in_fp32(data, tmp_path):
     assert {w.dtype for w in weights.values() if w.dtype.kind == "f"} == {np.dtype("float32")}
 
 
+def test_embedded_models_load_by_name_with_their_input_sizes(tmp_path, monkeypatch):
+    """`--model fast` works from any folder; a path that exists wins over an embedded name."""
+    from omni.regolith.errors import ModelError
+    from omni.regolith.inference import DEFAULT_MODEL_DIR, Segmenter
+    from omni.regolith.segformer import EMBEDDED_MODELS, resolve_model_dir
+
+    monkeypatch.chdir(tmp_path)
+    assert resolve_model_dir("fast") == EMBEDDED_MODELS / "fast"
+    assert resolve_model_dir("default") == DEFAULT_MODEL_DIR
+    assert Segmenter.load("fast", device="cpu").size == (512, 512)
+    assert Segmenter.load(device="cpu").size == (1024, 1024)
+    (tmp_path / "fast").mkdir()
+    with pytest.raises(ModelError, match="no config.json"):
+        resolve_model_dir("fast")
+    with pytest.raises(ModelError, match="no model at"):
+        resolve_model_dir("quick")
+
+
 def test_geometric_augmentation_keeps_mask_ids_and_photometric_is_seeded():
     from PIL import Image
 

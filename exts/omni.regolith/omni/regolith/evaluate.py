@@ -389,9 +389,10 @@ def run_evaluation(out, images=None, masks=None, compare=(), model=None, device=
         sets.append(s)
     if segmenter is None:
         from .inference import DEFAULT_MODEL_DIR, Segmenter
+        from .segformer import resolve_model_dir
 
         segmenter = Segmenter.load(model, device=device, input_size=input_size)
-        model_info = {"path": str(Path(model).resolve() if model else DEFAULT_MODEL_DIR),
+        model_info = {"path": str(resolve_model_dir(model).resolve() if model else DEFAULT_MODEL_DIR),
                       "default": model is None, "device": str(segmenter.device), "precision": segmenter.precision,
                       "input_size": list(segmenter.size)}
     else:

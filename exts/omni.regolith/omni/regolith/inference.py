@@ -8,15 +8,15 @@ per input shape, captured on first use, for the ~2 ms batch-1 latency the live p
 """
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Sequence
 
 import numpy as np
 
 from .errors import ModelError
-from .segformer import IMAGENET_MEAN, IMAGENET_STD, TRAIN_HINT, load_model, read_preprocessor, resolve_model_dir
+from .segformer import (EMBEDDED_MODELS, IMAGENET_MEAN, IMAGENET_STD, TRAIN_HINT, load_model, read_preprocessor,
+                        resolve_model_dir)
 
-DEFAULT_MODEL_DIR = Path(__file__).resolve().parents[2] / "data" / "models" / "default"
+DEFAULT_MODEL_DIR = EMBEDDED_MODELS / "default"
 PRECISIONS = ("auto", "fp32", "fp16", "bf16")
 
 

@@ -33,6 +33,9 @@ HEADS = (1, 2, 5, 8)
 IMAGENET_MEAN = (0.485, 0.456, 0.406)
 IMAGENET_STD = (0.229, 0.224, 0.225)
 PREPROCESSOR_FILE = "preprocessor_config.json"
+# Models that ship with the extension, usable by name (`--model fast`): `default` meets the quality
+# target at 1024 input; `fast` is the 512-input model that meets the CPU latency target.
+EMBEDDED_MODELS = Path(__file__).resolve().parents[2] / "data" / "models"
 TRAIN_HINT = "train one with `regolith train --data DATASET --out RUN_DIR` (the model lands in RUN_DIR/model)"
 
 
@@ -205,8 +208,10 @@ def save_model(model, path, image_size: int | tuple[int, int]) -> Path:
 
 
 def resolve_model_dir(path) -> Path:
-    """Accept a model dir or a training RUN_DIR (uses RUN_DIR/model)."""
+    """Accept a model dir, a training RUN_DIR (uses RUN_DIR/model) or an embedded model's name."""
     path = Path(path)
+    if not path.exists() and len(path.parts) == 1 and (EMBEDDED_MODELS / path / "config.json").is_file():
+        return EMBEDDED_MODELS / path
     if not path.exists():
         raise ModelError(f"no model at {path}; {TRAIN_HINT}")
     if not (path / "config.json").is_file() and (path / "model" / "config.json").is_file():

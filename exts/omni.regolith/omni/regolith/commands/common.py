@@ -1,6 +1,9 @@
 """Arguments shared by several subcommands."""
 from __future__ import annotations
 
+MODEL_HELP = ("model dir, training RUN_DIR, or an embedded model by name: default (used when omitted; "
+              "1024 input) or fast (512 input, ~4x quicker on CPU)")
+
 
 def add_config_arguments(p) -> None:
     p.add_argument("--config", help="TOML config (default: the one shipped in the extension)")

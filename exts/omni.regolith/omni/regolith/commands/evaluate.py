@@ -1,11 +1,13 @@
 """`regolith evaluate`: a model on real (and synthetic) images, next to a non-learned baseline."""
 from __future__ import annotations
 
+from .common import MODEL_HELP
+
 HELP = "evaluate a model on real or synthetic images against a non-learned baseline (report.md, metrics.json, sheets)"
 
 
 def add_arguments(p) -> None:
-    p.add_argument("--model", help="model dir or training RUN_DIR (default: the embedded default model)")
+    p.add_argument("--model", help=MODEL_HELP)
     p.add_argument("--images", metavar="DIR",
                    help="images to evaluate: a folder (masks as <id>_mask.png beside them) or a dataset dir "
                         "(rgb/ + mask/); default: the Chang'e-3 set in ../shared/data/real_lunar")

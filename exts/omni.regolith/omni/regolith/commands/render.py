@@ -1,7 +1,7 @@
 """`regolith render`: a rover drive as an .mp4 with the segmentation overlaid (resumable)."""
 from __future__ import annotations
 
-from .common import add_config_arguments, parse_resolution
+from .common import MODEL_HELP, add_config_arguments, parse_resolution
 
 HELP = "render a rover drive across the terrain as an .mp4 with the model's segmentation overlaid"
 
@@ -15,7 +15,7 @@ def add_arguments(p) -> None:
                 "(see omni.regolith.video.VideoConfig). Finished frames wait in OUT.frames/: rerun the "
                 "same command to resume after an interruption.")
     p.add_argument("--out", required=True, help="output .mp4 (a poster .png is written beside it)")
-    p.add_argument("--model", help="model dir or training RUN_DIR (default: the embedded default model)")
+    p.add_argument("--model", help=MODEL_HELP)
     p.add_argument("--no-model", action="store_true", help="no segmentation model: overlay the ground truth")
     p.add_argument("--frames", type=int, help="frames to render (default: drive length / speed * fps = 48)")
     p.add_argument("--fps", type=float, help="frames per second of the video (default 24)")

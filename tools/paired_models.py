@@ -1,0 +1,63 @@
+"""Is model A better than model B on a labelled set, or is the difference one of which frames?
+
+`regolith evaluate` bootstraps one model against the non-learned baseline; choosing between two
+models (say, whether a new default transfers worse to real frames) needs the same paired
+resampling between them: every draw of images scores both models on the same frames, so a
+frame that is hard for both cancels. Prints each model's rock IoU and mIoU with 95% intervals,
+then the first model's rock IoU minus each other's.
+
+Usage: python tools/paired_models.py MODEL_A MODEL_B [MODEL ...] [--images DIR] [--limit N]
+         [--input-size N]   (default images: the Chang'e-3 set in ../shared/data/real_lunar)
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "exts" / "omni.regolith"))
+
+
+def main(argv=None) -> int:
+    from omni.regolith.evaluate import find_image_set, load_sample
+    from omni.regolith.inference import Segmenter
+    from omni.regolith.metrics import ConfusionMatrix, bootstrap_intervals, per_class_iou
+
+    import numpy as np
+
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("models", nargs="+", help="model dirs (or run dirs); the first is compared with each other")
+    p.add_argument("--images", default=None, help="labelled folder or dataset dir (default: real_lunar)")
+    p.add_argument("--limit", type=int, default=None)
+    p.add_argument("--input-size", type=int, default=None, help="run every model at N x N input")
+    args = p.parse_args(argv)
+    if len(args.models) < 2:
+        p.error("give at least two models")
+    image_set = find_image_set(args.images, limit=args.limit)
+    if not image_set.labelled:
+        p.error(f"{image_set.images} has no masks: nothing to compare against")
+    samples = [load_sample(s, image_set.crop) for s in image_set.samples]
+    names = [Path(m).name if Path(m).name != "model" else Path(m).parent.name for m in args.models]
+    if len(set(names)) < len(names):
+        p.error(f"models need distinct folder names to be told apart: {', '.join(names)}")
+    cms = {}
+    for name, path in zip(names, args.models):
+        segmenter = Segmenter.load(path, device="cpu", input_size=args.input_size)
+        cms[name] = [ConfusionMatrix().update(target, segmenter.predict(rgb)).matrix for rgb, target in samples]
+    boot = bootstrap_intervals(cms)
+    print(f"{image_set.name}: {len(samples)} images, 95% intervals over {boot['rounds']} resamples (paired)")
+    for name in names:
+        iou = per_class_iou(np.sum(cms[name], axis=0))
+        b = boot[name]
+        print(f"  {name}: rock IoU {iou[1]:.3f} [{b['rock_iou'][0]:.3f}, {b['rock_iou'][1]:.3f}], "
+              f"mIoU {np.nanmean(iou):.3f} [{b['miou'][0]:.3f}, {b['miou'][1]:.3f}]")
+    first = per_class_iou(np.sum(cms[names[0]], axis=0))[1]
+    for name in names[1:]:
+        lo, hi = boot[f"{names[0]}_minus_{name}_rock_iou"]
+        diff = first - per_class_iou(np.sum(cms[name], axis=0))[1]
+        print(f"  {names[0]} - {name}: rock IoU {diff:+.3f} [{lo:+.3f}, {hi:+.3f}]")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
