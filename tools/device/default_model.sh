@@ -7,8 +7,9 @@
 #   wait   -- follow the training log for up to SECONDS (default 560), return when it is done
 #   export -- fp16 copy of the model, metrics, curve, stats figure into $OUT
 #   video  -- the 20 s 1280x720 drive with MODEL (default: the embedded default model)
-#   finetune -- the embedded default (INIT=dir to start elsewhere) continued at 1024 input for EPOCHS
-#             (default 6) with tune/nocrop_lovasz.toml into $W/r1024, in the background (setsid); then
+#   finetune -- the embedded `fast` model (INIT=dir to start elsewhere) continued at 1024 input for
+#             EPOCHS (default 6) with tune/nocrop_lovasz.toml into $W/r1024, in the background (setsid)
+#             (how the embedded default was made, stopped at epoch 5: docs/results.md); then
 #             RUN=_out/gpu/r1024 LOG=_out/gpu/r1024.log ... wait, and ... export
 #   sweep  -- MODEL (default: the embedded model) at 512/768/1024 input on the validation set
 #   tune   -- fine-tune INIT (default: the trained run's model) at 512 for EPOCHS with each
@@ -57,9 +58,9 @@ case "$1" in
     cp $W/stats/stats.png "$OUT"/ 2>/dev/null
     cat $W/stats.txt $RUN/train_config.json
     python3 "$(dirname "$0")/export_fp16.py" $RUN/model "$OUT"/model ;;
-  finetune)  # continue a 512 model at 1024 input (frames upscaled 2x, so SegFormer's 1/4 output is 1/2 of the frame)
+  finetune)  # continue the 512 model at 1024 input (frames upscaled 2x, so SegFormer's 1/4 output is 1/2 of the frame)
     setsid nohup python3 -m omni.regolith.cli train --data $W/train --val $W/val1k --out $W/r1024 \
-      --model b0 --init "${INIT:-exts/omni.regolith/data/models/default}" --config tools/device/tune/nocrop_lovasz.toml \
+      --model b0 --init "${INIT:-exts/omni.regolith/data/models/fast}" --config tools/device/tune/nocrop_lovasz.toml \
       --epochs ${EPOCHS:-6} --batch-size 32 --image-size 1024 --lr 1.5e-4 --workers 14 --device cuda \
       $( [ -f $W/r1024/checkpoint.pt ] && echo --resume ) --json-progress > $W/r1024.log 2>&1 < /dev/null &
     sleep 60; tail -n 2 $W/r1024.log | cut -c1-300 ;;

@@ -8,11 +8,11 @@
 #   launch -- the chains below in the background (setsid), one per GPU:
 #             0 e1:    SegFormer-B0 from scratch, the default recipe, then e1_tune: 6 epochs of
 #                      tools/device/tune/nocrop_lovasz.toml (the previous default's fine-tune)
-#             1 e3:    B0 continued from the embedded default model (warm restart, lr 3e-4), then e3_tune
-#             2 r1024: the embedded default fine-tuned at 1024 input (nocrop_lovasz, batch 32)
+#             1 e3:    B0 continued from the `fast` model (warm restart, lr 3e-4), then e3_tune
+#             2 r1024: the `fast` model fine-tuned at 1024 input (nocrop_lovasz, batch 32)
 #             3 b1:    SegFormer-B1 from scratch, default recipe (does capacity close the gap?)
 #             With PLAN=r1024, four variants of the recipe that reached the target, all from the
-#             embedded default with tune/nocrop_lovasz.toml unless named:
+#             `fast` model with tune/nocrop_lovasz.toml unless named (r1024's epoch 5 is the default):
 #             0 r1024: 6 epochs at 1024 input, batch 32, lr 1.5e-4 (default_model.sh finetune)
 #             1 r1024_s2: the same with training seed 2 (how far does a rerun move the score?)
 #             2 r768: the same at 768 input, batch 48 (2.25x the pixels of 512, not 4x: latency)
@@ -36,7 +36,7 @@ NGPU=$(nvidia-smi -L 2>/dev/null | grep -c GPU); [ "$NGPU" -ge 1 ] || NGPU=1
 DEV=${DEV:-cuda}; NF=${NF:-20000}; NV=${NV:-1000}; RES=${RES:-}
 S=${S:-512}; L=${L:-1024}; BS=${BS:-64}; WK=${WK:-14}
 E1=${E1:-24}; E3=${E3:-20}; ET=${ET:-6}; EL=${EL:-6}; EB=${EB:-20}  # what fitted one machine's 30 minutes
-DEFAULT=exts/omni.regolith/data/models/default
+FAST=exts/omni.regolith/data/models/fast  # the 512 model these runs start from (the embedded default until 2026-11-26)
 TUNE=tools/device/tune/nocrop_lovasz.toml
 CLI="python3 -m omni.regolith.cli"
 TRAINING="^$CLI train"  # anchored: a caller's shell whose command line mentions "cli train" must not match (pkill once killed one)
@@ -69,7 +69,7 @@ case "$1" in
     gen train $NF 1; gen val1k $NV 2; gen test1k $NV 3
     setsid nohup $CLI stats $W/train --out $W/stats > $W/stats.txt 2>&1 < /dev/null & ;;
   chain)  # chain K: the runs of GPU K, one after another
-    FT="--model b0 --init $DEFAULT --epochs $EL --lr 1.5e-4"
+    FT="--model b0 --init $FAST --epochs $EL --lr 1.5e-4"
     case $PLAN:$2 in
       r1024:0) train 0 r1024 $FT --config $TUNE --batch-size $((BS / 2)) --image-size $L ;;
       r1024:1) train 1 r1024_s2 $FT --config $TUNE --batch-size $((BS / 2)) --image-size $L --seed 2 ;;
@@ -77,9 +77,9 @@ case "$1" in
       r1024:3) train 3 r1024_crop $FT --config tools/device/tune/lovasz.toml --batch-size $((BS / 2)) --image-size $L ;;
       *:0) train 0 e1 --model b0 --epochs $E1 --batch-size $BS --image-size $S &&
          train 0 e1_tune --model b0 --init $W/e1/model --config $TUNE --epochs $ET --batch-size $BS --image-size $S --lr 2e-4 ;;
-      *:1) train 1 e3 --model b0 --init $DEFAULT --epochs $E3 --batch-size $BS --image-size $S --lr 3e-4 &&
+      *:1) train 1 e3 --model b0 --init $FAST --epochs $E3 --batch-size $BS --image-size $S --lr 3e-4 &&
          train 1 e3_tune --model b0 --init $W/e3/model --config $TUNE --epochs $ET --batch-size $BS --image-size $S --lr 2e-4 ;;
-      *:2) train 2 r1024 --model b0 --init $DEFAULT --config $TUNE --epochs $EL --batch-size $((BS / 2)) --image-size $L --lr 1.5e-4 ;;
+      *:2) train 2 r1024 --model b0 --init $FAST --config $TUNE --epochs $EL --batch-size $((BS / 2)) --image-size $L --lr 1.5e-4 ;;
       *:3) train 3 b1 --model b1 --epochs $EB --batch-size $BS --image-size $S ;;
     esac ;;
   launch)
@@ -108,8 +108,8 @@ case "$1" in
       sweep 0 r1024 $W/x/r1024 "$L" & sweep 1 r1024_s2 $W/x/r1024_s2 "$L" & sweep 2 r768 $W/x/r768 "$((L * 3 / 4))" &
       sweep 3 r1024_crop $W/x/r1024_crop "$L" & wait
     else
-      sweep 0 r1024 $W/x/r1024 "$L" & sweep 1 $pick $W/x/$pick "$S" & sweep 2 default $DEFAULT "$S" &
-      sweep 3 default_at_$L $DEFAULT "$L" & wait
+      sweep 0 r1024 $W/x/r1024 "$L" & sweep 1 $pick $W/x/$pick "$S" & sweep 2 fast $FAST "$S" &
+      sweep 3 fast_at_$L $FAST "$L" & wait
     fi
     cat $W/x/sweep_*.txt | tee "$OUT"/test_scores.txt
     if [ "${VIDEO_SECONDS:-0}" -gt 0 ]; then  # the drive with the picked model: off unless asked for
