@@ -229,7 +229,11 @@ def test_dataset_layout_compare_and_limit(tmp_path, known):
     assert comp["reference"] == "val" and len(comp["rows"]) == 4
     gap = next(g for g in comp["gaps"] if g["method"] == "model")
     assert gap["set"] == "real" and gap["rock_iou_drop"] == pytest.approx(1 - 4 / 13, abs=1e-6)
-    assert "sim-to-real" in (tmp_path / "rep" / "report.md").read_text()
+    text = (tmp_path / "rep" / "report.md").read_text()
+    assert "sim-to-real" in text
+    # a dataset's frames are resampled by rock layout (two frames each here), real images one by one
+    assert (syn["bootstrap"]["unit"], syn["bootstrap"]["units"], real["bootstrap"]["unit"]) == ("layout", 2, "image")
+    assert "resamples of the 2 rock layouts of 4 images" in text
     limited = ev.find_image_set(val, limit=2)
     assert [s.id for s in limited.samples] == ["00000", "00003"] and limited.found == 4
 

@@ -108,3 +108,17 @@ def test_bootstrap_intervals_over_images():
     assert b == bootstrap_intervals({"model": mixed}, seed=1)  # seeded: the same intervals every run
     assert bootstrap_intervals({"model": mixed[:1]}) is None  # one image: no interval to give
 
+
+def test_bootstrap_resamples_whole_groups():
+    good, bad = np.array([[9, 0, 0], [0, 9, 0], [0, 0, 9]]), np.array([[9, 0, 0], [9, 1, 0], [0, 0, 9]])
+    mixed = np.stack([good, bad] * 5)
+    alone = bootstrap_intervals({"model": mixed}, seed=1)
+    singles = bootstrap_intervals({"model": mixed}, seed=1, groups=list(range(10)), unit="layout")
+    assert singles["model"] == alone["model"]  # groups of one image each: the image bootstrap
+    pairs = bootstrap_intervals({"model": mixed}, seed=1, groups=[i // 2 for i in range(10)], unit="layout")
+    assert (pairs["unit"], pairs["units"], pairs["images"]) == ("layout", 5, 10)
+    assert pairs["model"]["rock_iou"][0] == pairs["model"]["rock_iou"][1]  # every pair holds one good, one bad
+    assert bootstrap_intervals({"model": mixed}, groups=[0] * 10) is None  # one group: nothing to resample
+    with pytest.raises(ValueError, match="group keys"):
+        bootstrap_intervals({"model": mixed}, groups=[0, 1])
+

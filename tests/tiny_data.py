@@ -41,6 +41,6 @@ def make_dataset(root, frames: int = 8, size: int = 64, terrains: int = 4, seed:
         rgb, mask = make_frame(rng, size)
         Image.fromarray(rgb).save(root / "rgb" / f"{i:05d}.png")
         Image.fromarray(mask).save(root / "mask" / f"{i:05d}.png")
-        lines.append(json.dumps({"index": i, "terrain_seed": 100 + i % terrains, "layout_seed": i}))
+        lines.append(json.dumps({"index": i, "terrain_seed": 100 + i % terrains, "layout": i // 2, "layout_seed": i}))
     (root / "frames.jsonl").write_text("\n".join(lines) + "\n")
     return root

@@ -31,6 +31,7 @@ How to read the report (draft for docs/results.md)
 from __future__ import annotations
 
 import datetime
+import json
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -74,6 +75,7 @@ class ImageSet:
     samples: list[Sample]
     found: int  # images in the folder before --limit
     crop: float = 0.0  # fraction cut off each side of images and masks (scan borders)
+    groups: list | None = None  # per sample, its rock layout (dataset dirs): the bootstrap's unit
 
     @property
     def labelled(self) -> bool:
@@ -142,7 +144,21 @@ def find_image_set(images=None, masks=None, limit: int | None = None, name: str 
     if limit is not None and limit < found:  # evenly spread: consecutive frames share terrain
         samples = [samples[i] for i in np.unique(np.linspace(0, found - 1, limit).round().astype(int))]
     masks_from = (mask_dir or folder) if have else None
-    return ImageSet(name or root.name, root, masks_from, kind, samples, found, crop)
+    groups = _layouts(root, samples) if kind == "dataset" else None
+    return ImageSet(name or root.name, root, masks_from, kind, samples, found, crop, groups)
+
+
+def _layouts(root: Path, samples: list) -> list | None:
+    """Each frame's rock layout from the dataset's frames.jsonl; None where any is unknown.
+
+    Frames of one layout share their rocks and terrain, so they are not independent draws: the
+    bootstrap resamples layouts of a dataset, not frames."""
+    try:
+        lines = (root / "frames.jsonl").read_text().splitlines()
+        layout = {int(r["index"]): r["layout"] for r in map(json.loads, filter(None, lines))}
+        return [layout[int(s.id)] for s in samples]
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
 
 
 # -- reading -------------------------------------------------------------------------------------
@@ -349,7 +365,8 @@ def evaluate_set(images, segmenter, masks=None, *, limit: int | None = None, nam
                                   "ignore": _r(true_counts[IGNORE_ID] / total)}
     metrics.update({"model": tallies["model"].summary(), "baseline": tallies["baseline"].summary()})
     if labelled:
-        metrics["bootstrap"] = bootstrap_intervals({k: t.image_cms for k, t in tallies.items()})
+        metrics["bootstrap"] = bootstrap_intervals({k: t.image_cms for k, t in tallies.items()},
+                                                   groups=image_set.groups, unit="layout")
     metrics["per_image"] = rows
     return SetResult(image_set, metrics)
 

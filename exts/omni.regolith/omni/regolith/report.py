@@ -195,13 +195,20 @@ LABELLED_HEADER = ["method", *(f"{n} IoU" for n in NAMES), "mIoU", "pixel acc", 
                    "sky below ground"]
 
 
+def resampled(boot: dict) -> str:
+    """What the bootstrap drew: "the 21 images", or "the 40 rock layouts of 1000 images"."""
+    if boot.get("unit", "image") == "image":
+        return f"the {boot['images']} images"
+    return f"the {boot['units']} rock {boot['unit']}s of {boot['images']} images"
+
+
 def _intervals(m: dict) -> list[str]:
     """The bootstrap intervals under the table: how much the set's score owes to which images."""
     boot = m.get("bootstrap")
     if not boot:
         return []
-    lines = ["", f"{boot['level']:.0%} intervals over {boot['rounds']} resamples of the {boot['images']} "
-                 "images (bootstrap; a small set's score depends on which images were labelled):", ""]
+    lines = ["", f"{boot['level']:.0%} intervals over {boot['rounds']} resamples of {resampled(boot)} "
+                 "(bootstrap; a small set's score depends on which images were labelled):", ""]
     for method in ("model", "baseline"):
         ci = boot[method]
         lines.append(f"- {method}: rock IoU {_span(ci['rock_iou'])}, mIoU {_span(ci['miou'])}")

@@ -27,6 +27,8 @@ def add_arguments(p) -> None:
 
 
 def _line(m: dict) -> str:
+    from ..report import resampled
+
     def f(x, fmt):
         return "-" if x is None else format(x, fmt)
 
@@ -49,8 +51,8 @@ def _line(m: dict) -> str:
         parts.append(f"model - baseline rock IoU {m['model']['rock_iou'] - m['baseline']['rock_iou']:+.3f}"
                      f" [{diff[0]:+.3f}, {diff[1]:+.3f}]")
     if boot:
-        parts.append(f"[a, b]: {boot['level']:.0%} interval over {boot['rounds']} resamples of the "
-                     f"{boot['images']} images (bootstrap)")
+        parts.append(f"[a, b]: {boot['level']:.0%} interval over {boot['rounds']} resamples of {resampled(boot)} "
+                     "(bootstrap)")
     return f"{head}\n  " + "\n  ".join(parts)
 
 
