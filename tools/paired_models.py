@@ -22,6 +22,7 @@ def main(argv=None) -> int:
     from omni.regolith.evaluate import find_image_set, load_sample
     from omni.regolith.inference import Segmenter
     from omni.regolith.metrics import ConfusionMatrix, bootstrap_intervals, per_class_iou
+    from omni.regolith.report import resampled
 
     import numpy as np
 
@@ -44,8 +45,8 @@ def main(argv=None) -> int:
     for name, path in zip(names, args.models):
         segmenter = Segmenter.load(path, device="cpu", input_size=args.input_size)
         cms[name] = [ConfusionMatrix().update(target, segmenter.predict(rgb)).matrix for rgb, target in samples]
-    boot = bootstrap_intervals(cms)
-    print(f"{image_set.name}: {len(samples)} images, 95% intervals over {boot['rounds']} resamples (paired)")
+    boot = bootstrap_intervals(cms, groups=image_set.groups, unit="layout")  # a dataset's frames by layout
+    print(f"{image_set.name}: 95% intervals over {boot['rounds']} resamples of {resampled(boot)} (paired)")
     for name in names:
         iou = per_class_iou(np.sum(cms[name], axis=0))
         b = boot[name]
