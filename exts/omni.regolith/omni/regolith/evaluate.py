@@ -31,7 +31,6 @@ How to read the report (draft for docs/results.md)
 from __future__ import annotations
 
 import datetime
-import json
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -153,11 +152,12 @@ def _layouts(root: Path, samples: list) -> list | None:
 
     Frames of one layout share their rocks and terrain, so they are not independent draws: the
     bootstrap resamples layouts of a dataset, not frames."""
+    from .stats import read_records
+
+    records = read_records(root, problems=[])  # a bad line drops its frame, and then the grouping
     try:
-        lines = (root / "frames.jsonl").read_text().splitlines()
-        layout = {int(r["index"]): r["layout"] for r in map(json.loads, filter(None, lines))}
-        return [layout[int(s.id)] for s in samples]
-    except (OSError, ValueError, KeyError, TypeError):
+        return [records[int(s.id)]["layout"] for s in samples]
+    except (ValueError, KeyError, TypeError):
         return None
 
 

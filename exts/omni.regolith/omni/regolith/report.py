@@ -211,15 +211,16 @@ def _intervals(m: dict) -> list[str]:
                  "(bootstrap; a small set's score depends on which images were labelled):", ""]
     for method in ("model", "baseline"):
         ci = boot[method]
-        lines.append(f"- {method}: rock IoU {_span(ci['rock_iou'])}, mIoU {_span(ci['miou'])}")
+        lines.append(f"- {method}: rock IoU {interval_text(ci['rock_iou'])}, mIoU {interval_text(ci['miou'])}")
     diff = boot.get("model_minus_baseline_rock_iou")
     if diff:
-        lines.append(f"- model minus baseline, rock IoU (same resamples): {_span(diff, signed=True)}"
+        lines.append(f"- model minus baseline, rock IoU (same resamples): {interval_text(diff, signed=True)}"
                      + ("; the interval holds 0: no clear winner" if diff[0] <= 0 <= diff[1] else ""))
     return lines
 
 
-def _span(x, signed: bool = False) -> str:
+def interval_text(x, signed: bool = False) -> str:
+    """A bootstrap interval as "[a, b]" ("-" when there is none); console and report.md share it."""
     if not x:
         return "-"
     fmt = "+.3f" if signed else ".3f"

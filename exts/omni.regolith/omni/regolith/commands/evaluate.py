@@ -27,13 +27,13 @@ def add_arguments(p) -> None:
 
 
 def _line(m: dict) -> str:
-    from ..report import resampled
+    from ..report import interval_text, resampled
 
     def f(x, fmt):
         return "-" if x is None else format(x, fmt)
 
     def span(x):
-        return "" if not x else f" [{x[0]:.3f}, {x[1]:.3f}]"
+        return f" {interval_text(x)}" if x else ""
 
     head = f"{m['name']} ({m['images_evaluated']} images, {'masks' if m['labelled'] else 'no masks'}):"
     boot = m.get("bootstrap") or {}
@@ -49,7 +49,7 @@ def _line(m: dict) -> str:
     diff = boot.get("model_minus_baseline_rock_iou")
     if diff and m["model"]["rock_iou"] is not None and m["baseline"]["rock_iou"] is not None:
         parts.append(f"model - baseline rock IoU {m['model']['rock_iou'] - m['baseline']['rock_iou']:+.3f}"
-                     f" [{diff[0]:+.3f}, {diff[1]:+.3f}]")
+                     f" {interval_text(diff, signed=True)}")
     if boot:
         parts.append(f"[a, b]: {boot['level']:.0%} interval over {boot['rounds']} resamples of {resampled(boot)} "
                      "(bootstrap)")
