@@ -251,5 +251,20 @@ def test_matmul_upsampling_equals_interpolate():
         assert torch.allclose(ref, got, atol=1e-5)
 
 
+def test_matmul_upsampling_compiles_into_one_graph():
+    """A graph break here (reading inference mode) once left the whole decode head uncompiled on GPUs."""
+    import torch.nn.functional as F
+
+    from omni.regolith.segformer import _interp_matrix
+
+    def up(x):
+        return (_interp_matrix(16, 64, x.device) @ x) @ _interp_matrix(12, 48, x.device).T
+
+    x = torch.randn(1, 2, 16, 12)
+    with torch.inference_mode():
+        got = torch.compile(up, fullgraph=True, backend="eager")(x)  # fullgraph: a break raises
+    assert torch.allclose(got, F.interpolate(x, size=(64, 48), mode="bilinear", align_corners=False), atol=1e-5)
+
+
 def test_config_defaults_validate():
     assert config_from_dict({}) == TrainConfig()

@@ -67,21 +67,32 @@ _INTERP: dict = {}
 
 
 def _interp_matrix(n_in: int, n_out: int, device):
-    """(n_out, n_in) weights of 1-D bilinear resizing, exactly F.interpolate's align_corners=False."""
+    """(n_out, n_in) weights of 1-D bilinear resizing, exactly F.interpolate's align_corners=False.
+
+    Cached per size and device; under torch.compile built inside the graph instead: dynamo
+    cannot read inference mode, and that read once left the whole decode head uncompiled
+    (2.1 -> 1.8 ms per frame at 1024 input on an H100 when fixed; docs/benchmarks.md)."""
     import torch
 
+    if torch.compiler.is_compiling():
+        return _build_interp_matrix(n_in, n_out, device)
     key = (n_in, n_out, str(device), torch.is_inference_mode_enabled())  # inference tensors can't go to autograd
     m = _INTERP.get(key)
     if m is None:
-        o = torch.arange(n_out, device=device, dtype=torch.float32)
-        src = ((o + 0.5) * (n_in / n_out) - 0.5).clamp_min(0)
-        i0 = src.floor().long().clamp_max(n_in - 1)
-        i1 = (i0 + 1).clamp_max(n_in - 1)
-        w1 = (src - i0)[:, None]
-        m = torch.zeros(n_out, n_in, device=device)
-        m.scatter_add_(1, i0[:, None], 1 - w1).scatter_add_(1, i1[:, None], w1)
-        _INTERP[key] = m
+        m = _INTERP[key] = _build_interp_matrix(n_in, n_out, device)
     return m
+
+
+def _build_interp_matrix(n_in: int, n_out: int, device):
+    import torch
+
+    o = torch.arange(n_out, device=device, dtype=torch.float32)
+    src = ((o + 0.5) * (n_in / n_out) - 0.5).clamp_min(0)
+    i0 = src.floor().long().clamp_max(n_in - 1)
+    i1 = (i0 + 1).clamp_max(n_in - 1)
+    w1 = (src - i0)[:, None]
+    m = torch.zeros(n_out, n_in, device=device)
+    return m.scatter_add_(1, i0[:, None], 1 - w1).scatter_add_(1, i1[:, None], w1)
 
 
 def upsample_bilinear(x, size):
