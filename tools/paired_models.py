@@ -22,7 +22,7 @@ def main(argv=None) -> int:
     from omni.regolith.evaluate import find_image_set, load_sample
     from omni.regolith.inference import Segmenter
     from omni.regolith.metrics import ConfusionMatrix, bootstrap_intervals, per_class_iou
-    from omni.regolith.report import resampled
+    from omni.regolith.report import interval_text, resampled
 
     import numpy as np
 
@@ -47,16 +47,15 @@ def main(argv=None) -> int:
         cms[name] = [ConfusionMatrix().update(target, segmenter.predict(rgb)).matrix for rgb, target in samples]
     boot = bootstrap_intervals(cms, groups=image_set.groups, unit="layout")  # a dataset's frames by layout
     print(f"{image_set.name}: 95% intervals over {boot['rounds']} resamples of {resampled(boot)} (paired)")
+    ious = {name: per_class_iou(np.sum(cms[name], axis=0)) for name in names}
     for name in names:
-        iou = per_class_iou(np.sum(cms[name], axis=0))
         b = boot[name]
-        print(f"  {name}: rock IoU {iou[1]:.3f} [{b['rock_iou'][0]:.3f}, {b['rock_iou'][1]:.3f}], "
-              f"mIoU {np.nanmean(iou):.3f} [{b['miou'][0]:.3f}, {b['miou'][1]:.3f}]")
-    first = per_class_iou(np.sum(cms[names[0]], axis=0))[1]
+        print(f"  {name}: rock IoU {ious[name][1]:.3f} {interval_text(b['rock_iou'])}, "
+              f"mIoU {np.nanmean(ious[name]):.3f} {interval_text(b['miou'])}")
     for name in names[1:]:
-        lo, hi = boot[f"{names[0]}_minus_{name}_rock_iou"]
-        diff = first - per_class_iou(np.sum(cms[name], axis=0))[1]
-        print(f"  {names[0]} - {name}: rock IoU {diff:+.3f} [{lo:+.3f}, {hi:+.3f}]")
+        diff = ious[names[0]][1] - ious[name][1]
+        print(f"  {names[0]} - {name}: rock IoU {diff:+.3f} "
+              f"{interval_text(boot[f'{names[0]}_minus_{name}_rock_iou'], signed=True)}")
     return 0
 
 
