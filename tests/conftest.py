@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from omni.regolith.config import load_config
+from omni.regolith.config.files import load_config
 
 SMALL = [
     "terrain.resolution=64",

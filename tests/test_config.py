@@ -3,8 +3,8 @@ import sys
 
 import pytest
 
-from omni.regolith.config import (DEFAULT_CONFIG, config_from_dict, config_to_dict, config_to_toml,
-                                  load_config)
+from omni.regolith.config.files import DEFAULT_CONFIG, config_to_dict, config_to_toml, load_config
+from omni.regolith.config.scene import config_from_dict
 from omni.regolith.errors import ConfigError
 
 
@@ -70,7 +70,7 @@ def test_train_and_video_tables_share_the_config_file(tmp_path):
     path.write_text("seed = 3\n[rocks]\ncount = 50\n[train]\nepochs = 2\n[video]\nframes = 6\n")
     cfg = load_config(path)
     assert cfg.seed == 3 and cfg.rocks.count == 50
-    from omni.regolith.train import load_train_config
-    from omni.regolith.video import load_video_config
+    from omni.regolith.config.train import load_train_config
+    from omni.regolith.config.video import load_video_config
     assert load_train_config(path).epochs == 2
     assert load_video_config(path)[1].frames == 6

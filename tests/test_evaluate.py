@@ -8,11 +8,12 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from omni.regolith import evaluate as ev
-from omni.regolith.baseline import Baseline
+from omni.regolith.evaluate import images as ev_images
+from omni.regolith.evaluate import run as ev_run
+from omni.regolith.evaluate import scoring as ev_scoring
+from omni.regolith.evaluate.baseline import Baseline
 from omni.regolith.cli import main
-from omni.regolith.errors import DatasetError
-from omni.regolith.metrics import ConfusionMatrix
+from omni.regolith.learn.metrics import ConfusionMatrix
 
 try:
     from .tiny_data import make_dataset
@@ -60,7 +61,7 @@ def known(tmp_path):
 def tiny_model(tmp_path_factory):
     import torch
 
-    from omni.regolith.segformer import build_model, save_model
+    from omni.regolith.learn.model import build_model, save_model
 
     torch.manual_seed(0)
     return save_model(build_model("b0"), tmp_path_factory.mktemp("model") / "model", 32)
@@ -77,7 +78,7 @@ def _keys(obj):
 
 
 def test_known_ious_accumulate_over_the_set(known, tmp_path):
-    metrics = ev.run_evaluation(tmp_path / "rep", images=known, segmenter=FixedSegmenter(), progress=False)
+    metrics = ev_run.run_evaluation(tmp_path / "rep", images=known, segmenter=FixedSegmenter(), progress=False)
     (s,) = metrics["sets"]
     m = s["model"]
     assert s["labelled"] and s["images_evaluated"] == 2
@@ -101,7 +102,7 @@ def test_known_ious_accumulate_over_the_set(known, tmp_path):
     assert "rock flood" in text and "baseline" in text and "0.308" in text
     assert "95% intervals over 1000 resamples of the 2 images" in text
     saved = json.loads((tmp_path / "rep" / "metrics.json").read_text())
-    assert saved["schema"] == ev.SCHEMA and saved["sets"][0]["model"]["confusion_matrix"] == CM
+    assert saved["schema"] == ev_run.SCHEMA and saved["sets"][0]["model"]["confusion_matrix"] == CM
     assert (tmp_path / "rep" / "real_sheet.png").is_file() and (tmp_path / "rep" / "real_rock.png").is_file()
 
 
@@ -109,12 +110,12 @@ def test_horizon_check():
     pred = np.zeros((6, 4), np.uint8)
     pred[:2] = 2
     pred[4, 1] = 2  # sky under the ground of column 1, detached from the top
-    assert ev.horizon(pred) == (9, 1, 1)
-    assert ev.horizon(np.zeros((3, 3), np.uint8)) == (0, 0, 0)
+    assert ev_scoring.horizon(pred) == (9, 1, 1)
+    assert ev_scoring.horizon(np.zeros((3, 3), np.uint8)) == (0, 0, 0)
 
 
 def test_full_resolution_alignment_with_a_real_segformer(tmp_path, tiny_model):
-    from omni.regolith.inference import Segmenter
+    from omni.regolith.learn.inference import Segmenter
 
     seg = Segmenter.load(tiny_model, device="cpu")
     d = tmp_path / "odd"
@@ -125,7 +126,7 @@ def test_full_resolution_alignment_with_a_real_segformer(tmp_path, tiny_model):
     _save(d / "tall.png", img.transpose(1, 0, 2)[:, ::-1])
     Image.fromarray(img[:, :, 0]).save(d / "gray.jpg", quality=95)
     for stem, ext in (("wide", "png"), ("tall", "png"), ("gray", "jpg")):
-        rgb = ev.read_image(d / f"{stem}.{ext}")
+        rgb = ev_images.read_image(d / f"{stem}.{ext}")
         pred = seg.predict(rgb)
         assert pred.shape == rgb.shape[:2] and pred.dtype == np.uint8
         _save(d / f"{stem}_mask.png", pred)  # the model's own prediction as ground truth
@@ -199,9 +200,9 @@ def test_bad_inputs_are_one_line_errors(tmp_path, tiny_model, capsys, case, expe
 
 
 def test_missing_defaults_say_what_to_do(tmp_path, monkeypatch, capsys, known):
-    import omni.regolith.inference as inference
+    import omni.regolith.learn.inference as inference
 
-    monkeypatch.setattr(ev, "DEFAULT_IMAGES", tmp_path / "absent")
+    monkeypatch.setattr(ev_images, "DEFAULT_IMAGES", tmp_path / "absent")
     assert main(["evaluate", "--out", str(tmp_path / "r")]) == 2
     err = capsys.readouterr().err
     assert "romainpessia/artificial-lunar-rocky-landscape-dataset" in err and "real_moon_images" in err
@@ -221,7 +222,7 @@ def test_dataset_layout_compare_and_limit(tmp_path, known):
         def predict(self, rgb):
             return PRED[rgb.shape[:2]].astype(np.uint8) if rgb.shape[:2] in PRED else truth[rgb.tobytes()]
 
-    metrics = ev.run_evaluation(tmp_path / "rep", images=val, compare=[known], segmenter=Truth(), progress=False)
+    metrics = ev_run.run_evaluation(tmp_path / "rep", images=val, compare=[known], segmenter=Truth(), progress=False)
     syn, real = metrics["sets"]
     assert syn["kind"] == "dataset" and syn["masks"].endswith("mask") and syn["images_evaluated"] == 4
     assert syn["model"]["miou"] > 0.99  # the 255 pixels are ignored, so clipping them to 2 costs nothing
@@ -234,7 +235,7 @@ def test_dataset_layout_compare_and_limit(tmp_path, known):
     # a dataset's frames are resampled by rock layout (two frames each here), real images one by one
     assert (syn["bootstrap"]["unit"], syn["bootstrap"]["units"], real["bootstrap"]["unit"]) == ("layout", 2, "image")
     assert "resamples of the 2 rock layouts of 4 images" in text
-    limited = ev.find_image_set(val, limit=2)
+    limited = ev_images.find_image_set(val, limit=2)
     assert [s.id for s in limited.samples] == ["00000", "00003"] and limited.found == 4
 
 
@@ -248,9 +249,9 @@ def test_alld_colour_masks_are_read(tmp_path):
     g[4, 2] = (0, 0, 250)  # large rock
     g[5, 3] = (128, 128, 128)  # off-palette: ignore
     _save(d / "g_PCAM1.png", g)
-    s = ev.find_image_set(d)
+    s = ev_images.find_image_set(d)
     assert [x.id for x in s.samples] == ["PCAM1"] and s.labelled
-    mask = ev.read_mask(s.samples[0].mask, (6, 4))
+    mask = ev_images.read_mask(s.samples[0].mask, (6, 4))
     assert (mask[:2] == 2).all() and mask[3, 1] == 1 and mask[4, 2] == 1 and mask[5, 3] == 255
     assert mask[2].tolist() == [0, 0, 0, 0]
 
@@ -276,7 +277,7 @@ def test_baseline_black_sky_and_rocks():
     assert s["per_class_iou"]["sky"] > 0.97
     assert s["per_class_iou"]["rock"] > 0.6
     assert s["per_class_iou"]["regolith"] > 0.9
-    _, below, detached = ev.horizon(pred)
+    _, below, detached = ev_scoring.horizon(pred)
     assert below == 0 and detached == 0
     # no sky on a frame that has none, even with a dark shadow touching the top edge
     ground = rgb.copy()

@@ -10,10 +10,10 @@ import time
 import numpy as np
 import pytest
 
-from omni.regolith.config import replace
+from omni.regolith.config.files import replace
 from omni.regolith.errors import ConfigError, DatasetError
-from omni.regolith.generate import generate, parse_shard
-from omni.regolith.plan import sample_plan
+from omni.regolith.render.generate import generate, parse_shard
+from omni.regolith.plan.sample import sample_plan
 
 from tests.conftest import SMALL
 
@@ -23,7 +23,7 @@ GEN = SMALL + ["randomization.frames_per_layout=3", "randomization.layouts_per_t
 
 @pytest.fixture(scope="module")
 def gen_config():
-    from omni.regolith.config import load_config
+    from omni.regolith.config.files import load_config
     return load_config(None, GEN)
 
 
@@ -65,9 +65,9 @@ def test_every_value_within_its_range(gen_config):
 
 
 def test_close_boulders_stand_ahead_of_their_camera_and_change_nothing_else(gen_config):
-    from omni.regolith.generate import layout_scene
-    from omni.regolith.plan import camera_xy
-    from omni.regolith.scatter import CAMERA_CLEARANCE_M
+    from omni.regolith.plan.layout import layout_scene
+    from omni.regolith.plan.sample import camera_xy
+    from omni.regolith.scene.scatter import CAMERA_CLEARANCE_M
 
     cfg = replace(gen_config, randomization={"close_boulder_share": 1.0})
     plain, boulders = sample_plan(gen_config, 12), sample_plan(cfg, 12)
@@ -91,12 +91,12 @@ def test_close_boulders_stand_ahead_of_their_camera_and_change_nothing_else(gen_
     k = sum("close_boulder" in r for r in first)
     assert len(b) == len(a) + k and np.array_equal(b.positions[:len(a)], a.positions)
     assert np.allclose(b.scales[len(a):, 0], [r["close_boulder"][2] for r in first if "close_boulder" in r])
-    from omni.regolith.rocks import triangle_bound
+    from omni.regolith.scene.rocks import triangle_bound
     assert triangle_bound(cfg) > triangle_bound(gen_config)  # the memory preflight counts them
 
 
 def test_bad_ranges_are_clear_errors(tmp_path):
-    from omni.regolith.config import load_config
+    from omni.regolith.config.files import load_config
     with pytest.raises(ConfigError, match=r"randomization.camera_height_m: min 3.0 > max 1.0"):
         load_config(None, ["randomization.camera_height_m=[3.0, 1.0]"])
     with pytest.raises(ConfigError, match="--shard"):
@@ -126,8 +126,8 @@ def test_generate_small_frames_and_resume_identical(tmp_path, gen_config):
 
 
 def test_png16_depth_matches_float_depth_to_the_step_and_passes_check(tmp_path, gen_config):
-    from omni.regolith.datacheck import check_dataset
-    from omni.regolith.dataset import DEPTH_STEPS_PER_M, read_depth
+    from omni.regolith.dataset.check import check_dataset
+    from omni.regolith.dataset.layout import DEPTH_STEPS_PER_M, read_depth
 
     generate(gen_config, tmp_path / "npy", 3, progress=False)
     png_cfg = replace(gen_config, render={"depth_format": "png16"})

@@ -19,7 +19,7 @@ import pytest
 from PIL import Image
 
 from omni.regolith import IGNORE_ID, REGOLITH, ROCK, SKY
-from omni.regolith.config import config_to_toml, load_config
+from omni.regolith.config.files import config_to_toml, load_config
 from omni.regolith.errors import RenderError
 
 STANDIN = Path(__file__).resolve().parent / "kit_standin"
@@ -282,10 +282,10 @@ def test_usd_capture_camera_matches_the_plan_record(standin, cfg):
     from pxr import Usd
 
     from omni.regolith.kit import replicator_backend as rb
-    from omni.regolith.plan import sample_plan
+    from omni.regolith.plan.sample import sample_plan
 
     record = sample_plan(cfg, 1)[0]
-    from omni.regolith.generate import layout_scene
+    from omni.regolith.plan.layout import layout_scene
 
     scene = layout_scene(cfg, [record])
     stage = Usd.Stage.CreateInMemory()
@@ -308,9 +308,10 @@ def test_usd_capture_camera_matches_the_plan_record(standin, cfg):
 def test_deinstancing_keeps_the_world_geometry(kit, cfg):
     from pxr import Usd, UsdGeom
 
-    from omni.regolith.geometry import _rocks_from_instancer
+    from omni.regolith.stage.read import _rocks_from_instancer
     from omni.regolith.kit.replicator_backend import deinstance_rocks
-    from omni.regolith.stage import author_stage, build_scene
+    from omni.regolith.stage.author import author_stage
+    from omni.regolith.scene.build import build_scene
 
     stage = author_stage(build_scene(cfg))
     before, _ = _rocks_from_instancer(stage, UsdGeom.PointInstancer(stage.GetPrimAtPath("/World/Rocks")))

@@ -5,8 +5,8 @@ import math
 import numpy as np
 import pytest
 
-from omni.regolith.metrics import (ConfusionMatrix, bootstrap_intervals, confusion_matrix, mean_iou, per_class_iou,
-                                   pixel_accuracy, summarize)
+from omni.regolith.learn.metrics import ConfusionMatrix, confusion_matrix, mean_iou, per_class_iou, pixel_accuracy, summarize
+from omni.regolith.evaluate.bootstrap import bootstrap_intervals
 
 
 def test_counts_rows_target_columns_prediction_and_skips_ignore():
@@ -80,7 +80,7 @@ def test_lovasz_loss_is_one_minus_miou_for_hard_predictions():
     """The Lovasz extension equals the Jaccard loss on one-hot predictions: 1 - mean IoU over the
     classes present, ignoring 255; and it has a gradient for soft ones."""
     torch = pytest.importorskip("torch")
-    from omni.regolith.losses import lovasz_softmax
+    from omni.regolith.learn.losses import lovasz_softmax
 
     target = torch.tensor([[[0, 0, 1, 1], [0, 1, 1, 255], [0, 0, 0, 0]]])  # no sky: absent class
     pred = torch.tensor([[[0, 1, 1, 1], [0, 0, 1, 2], [0, 0, 0, 0]]])

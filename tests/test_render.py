@@ -8,11 +8,12 @@ import pytest
 from PIL import Image
 
 from omni.regolith import REGOLITH, ROCK, SKY
-from omni.regolith.camera import look_rotation
-from omni.regolith.frame import frame_from_config
-from omni.regolith.geometry import geometry_from_scene
-from omni.regolith.render import MitsubaRenderer, choose_variant
-from omni.regolith.stage import build_scene
+from omni.regolith.scene.camera import look_rotation
+from omni.regolith.plan.record import frame_from_config
+from omni.regolith.render.geometry import geometry_from_scene
+from omni.regolith.render.mitsuba import MitsubaRenderer
+from omni.regolith.render.backend import choose_variant
+from omni.regolith.scene.build import build_scene
 
 
 @pytest.fixture(scope="module")
@@ -26,7 +27,7 @@ def horizon_setup(small_config):
 
 
 def test_variant_is_not_scalar_when_llvm_present():
-    from omni.regolith.render import find_llvm
+    from omni.regolith.render.backend import find_llvm
     if find_llvm():
         assert choose_variant("auto") in ("llvm_ad_rgb", "cuda_ad_rgb")
 

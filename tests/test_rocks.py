@@ -2,7 +2,7 @@
 import numpy as np
 import pytest
 
-from omni.regolith.rocks import TRIANGLES, make_prototypes
+from omni.regolith.scene.rocks import TRIANGLES, make_prototypes
 
 
 @pytest.mark.parametrize("model, faces", [("v1", 80), ("v2", 1280)])  # TRIANGLES budgets these

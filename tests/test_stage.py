@@ -2,10 +2,12 @@ import numpy as np
 import pytest
 from pxr import Usd, UsdGeom, UsdLux, UsdSemantics
 
-from omni.regolith.camera import focal_length_mm
-from omni.regolith.geometry import geometry_from_scene, open_stage, read_stage
-from omni.regolith.stage import author_stage, build_scene, write_stage
-from omni.regolith.terrain import crater_profile, power_law_sizes
+from omni.regolith.scene.camera import focal_length_mm
+from omni.regolith.render.geometry import geometry_from_scene
+from omni.regolith.stage.read import open_stage, read_stage
+from omni.regolith.stage.author import author_stage, write_stage
+from omni.regolith.scene.build import build_scene
+from omni.regolith.scene.terrain import crater_profile, power_law_sizes
 
 
 @pytest.fixture(scope="module")
@@ -85,7 +87,7 @@ def test_deterministic_bytes(tmp_path, small_config):
     b = write_stage(build_scene(small_config), tmp_path / "b" / "stage.usda").read_bytes()
     assert a == b
     assert (tmp_path / "a" / "stars.png").read_bytes() == (tmp_path / "b" / "stars.png").read_bytes()
-    from omni.regolith.config import replace
+    from omni.regolith.config.files import replace
     c = write_stage(build_scene(replace(small_config, seed=1)), tmp_path / "c" / "stage.usda").read_bytes()
     assert c != a
 

@@ -11,9 +11,9 @@ import pytest
 from PIL import Image
 
 from omni.regolith.cli import main
-from omni.regolith.datacheck import check_dataset
+from omni.regolith.dataset.check import check_dataset
 from omni.regolith.errors import DatasetError
-from omni.regolith.stats import compute_stats, format_table
+from omni.regolith.dataset.stats import compute_stats, format_table
 
 N, SIDE = 6, 32
 # frame i: 8 sky rows if i < 4, i + 1 separate 2x2 rocks, 2 ignore rows in frame 5, rest regolith

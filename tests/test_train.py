@@ -9,7 +9,9 @@ torch = pytest.importorskip("torch")
 pytest.importorskip("transformers")
 
 from omni.regolith.cli import main  # noqa: E402
-from omni.regolith.train import Progress, TrainConfig, config_from_dict, train  # noqa: E402
+from omni.regolith.learn.progress import Progress
+from omni.regolith.config.train import TrainConfig, train_config_from_dict
+from omni.regolith.learn.train import train  # noqa: E402
 
 try:  # tests/ is a package in this repo; stay importable if it ever is not
     from .tiny_data import make_dataset
@@ -41,7 +43,7 @@ def run(data, tmp_path_factory):
     """One uninterrupted run; its JSON progress lines."""
     out = tmp_path_factory.mktemp("run") / "full"
     stream = io.StringIO()
-    cfg = config_from_dict({**FAST, "schedule": "poly", "warmup_fraction": 0.1})
+    cfg = train_config_from_dict({**FAST, "schedule": "poly", "warmup_fraction": 0.1})
     train(data, out, cfg, device="cpu", progress=Progress(json_lines=True, stream=stream))
     events = [json.loads(line) for line in stream.getvalue().splitlines()]
     return out, events
@@ -82,7 +84,7 @@ def test_saved_model_loads_with_plain_transformers(run):
 
 
 def test_segmenter_predicts_at_the_original_resolution(run, tmp_path, monkeypatch):
-    from omni.regolith import inference
+    from omni.regolith.learn import inference
     from omni.regolith.errors import ModelError
 
     seg = inference.Segmenter.load(run[0], device="cpu")  # a RUN_DIR resolves to RUN_DIR/model
@@ -100,8 +102,8 @@ def test_segmenter_predicts_at_the_original_resolution(run, tmp_path, monkeypatc
 
 @pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA GPU (CI has none; run on a GPU box)")
 def test_cuda_graphs_and_pinned_staging_predict_what_eager_does():
-    from omni.regolith.inference import Segmenter
-    from omni.regolith.segformer import build_model
+    from omni.regolith.learn.inference import Segmenter
+    from omni.regolith.learn.model import build_model
 
     torch.manual_seed(0)
     model = build_model("b0").eval()
@@ -190,9 +192,9 @@ def test_init_from_the_fp16_default_model_trains_in_fp32(data, tmp_path):
     Fine-tuned as the default model was (Lovasz term on, no zooming crop)."""
     from safetensors.numpy import load_file
 
-    from omni.regolith.inference import DEFAULT_MODEL_DIR
+    from omni.regolith.learn.inference import DEFAULT_MODEL_DIR
 
-    cfg = config_from_dict({**FAST, "epochs": 1, "lovasz_weight": 1.0, "augment": {"crop": False}})
+    cfg = train_config_from_dict({**FAST, "epochs": 1, "lovasz_weight": 1.0, "augment": {"crop": False}})
     train(data, tmp_path / "ft", cfg, init=DEFAULT_MODEL_DIR, device="cpu", progress=Progress(stream=io.StringIO()))
     weights = load_file(str(tmp_path / "ft" / "model" / "model.safetensors"))
     assert {w.dtype for w in weights.values() if w.dtype.kind == "f"} == {np.dtype("float32")}
@@ -201,8 +203,8 @@ def test_init_from_the_fp16_default_model_trains_in_fp32(data, tmp_path):
 def test_embedded_models_load_by_name_with_their_input_sizes(tmp_path, monkeypatch):
     """`--model fast` works from any folder; a path that exists wins over an embedded name."""
     from omni.regolith.errors import ModelError
-    from omni.regolith.inference import DEFAULT_MODEL_DIR, Segmenter
-    from omni.regolith.segformer import EMBEDDED_MODELS, resolve_model_dir
+    from omni.regolith.learn.inference import DEFAULT_MODEL_DIR, Segmenter
+    from omni.regolith.learn.model import EMBEDDED_MODELS, resolve_model_dir
 
     monkeypatch.chdir(tmp_path)
     assert resolve_model_dir("fast") == EMBEDDED_MODELS / "fast"
@@ -219,7 +221,8 @@ def test_embedded_models_load_by_name_with_their_input_sizes(tmp_path, monkeypat
 def test_geometric_augmentation_keeps_mask_ids_and_photometric_is_seeded():
     from PIL import Image
 
-    from omni.regolith.augment import AugmentConfig, geometric, photometric
+    from omni.regolith.config.train import AugmentConfig
+    from omni.regolith.learn.augment import geometric, photometric
 
     mask = np.zeros((40, 60), np.uint8)
     mask[10:20, 10:30], mask[0] = 1, 255
@@ -234,7 +237,7 @@ def test_geometric_augmentation_keeps_mask_ids_and_photometric_is_seeded():
 
 
 def test_fast_decode_head_matches_the_transformers_one():
-    from omni.regolith.segformer import build_model
+    from omni.regolith.learn.model import build_model
 
     torch.manual_seed(0)
     ref = build_model("b0", fast_head=False)
@@ -258,7 +261,7 @@ def test_fast_decode_head_matches_the_transformers_one():
 def test_matmul_upsampling_equals_interpolate():
     import torch.nn.functional as F
 
-    from omni.regolith.segformer import _interp_matrix
+    from omni.regolith.learn.model import _interp_matrix
 
     for h, w, H, W in [(16, 16, 128, 128), (32, 24, 128, 96), (17, 9, 50, 70), (128, 128, 64, 64)]:
         x = torch.randn(2, 5, h, w)
@@ -271,7 +274,7 @@ def test_matmul_upsampling_compiles_into_one_graph():
     """A graph break here (reading inference mode) once left the whole decode head uncompiled on GPUs."""
     import torch.nn.functional as F
 
-    from omni.regolith.segformer import _interp_matrix
+    from omni.regolith.learn.model import _interp_matrix
 
     def up(x):
         return (_interp_matrix(16, 64, x.device) @ x) @ _interp_matrix(12, 48, x.device).T
@@ -283,4 +286,4 @@ def test_matmul_upsampling_compiles_into_one_graph():
 
 
 def test_config_defaults_validate():
-    assert config_from_dict({}) == TrainConfig()
+    assert train_config_from_dict({}) == TrainConfig()

@@ -6,12 +6,13 @@ import numpy as np
 import pytest
 
 from omni.regolith import REGOLITH, ROCK, SKY
-from omni.regolith.camera_path import plan_drive, track_points
+from omni.regolith.video.path import plan_drive, track_points
 from omni.regolith.cli import main
 from omni.regolith.errors import ConfigError
 from omni.regolith.palette import COLORS
-from omni.regolith.video import VideoConfig, drive_frames, frames_dir, render_video
-from omni.regolith.video_overlay import compose, overlay
+from omni.regolith.config.video import VideoConfig
+from omni.regolith.video.drive import drive_frames, frames_dir, render_video
+from omni.regolith.video.overlay import compose, overlay
 
 from .conftest import SMALL
 
@@ -22,7 +23,7 @@ TINY = VideoConfig(frames=6, fps=12.0, width=64, height=64, spp=2, sun_passes=2)
 def tiny_model(tmp_path_factory):
     import torch
 
-    from omni.regolith.segformer import build_model, save_model
+    from omni.regolith.learn.model import build_model, save_model
 
     torch.manual_seed(0)
     return save_model(build_model("b0"), tmp_path_factory.mktemp("model") / "model", 64)
@@ -147,7 +148,7 @@ def test_cli_needs_mp4_and_one_model_choice(tmp_path, capsys):
 
 @pytest.mark.parametrize("kind", ["imageio-ffmpeg", "opencv"])
 def test_encoders_write_every_frame(tmp_path, kind):
-    from omni.regolith.video_encode import Encoder
+    from omni.regolith.video.encode import Encoder
 
     if kind == "opencv":
         pytest.importorskip("cv2")
@@ -160,14 +161,14 @@ def test_encoders_write_every_frame(tmp_path, kind):
 
 
 def test_transcode_to_h264(full_run, tmp_path):
-    from omni.regolith.video_encode import transcode_h264
+    from omni.regolith.video.encode import transcode_h264
 
     dst = transcode_h264(full_run[0], tmp_path / "h264.mp4")
     assert imageio_ffmpeg.count_frames_and_secs(str(dst))[0] == 6
 
 
 def test_video_table_in_the_config_file(tmp_path):
-    from omni.regolith.video import load_video_config
+    from omni.regolith.config.video import load_video_config
 
     path = tmp_path / "c.toml"
     path.write_text("[rocks]\ncount = 7\n\n[video]\nspp = 32\nlayout = \"side-by-side\"\n")

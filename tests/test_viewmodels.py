@@ -10,9 +10,8 @@ import pytest
 from pxr import Usd, UsdGeom
 
 from omni.regolith import ROCK, SKY
-from omni.regolith.config import load_config
-from omni.regolith.viewmodels import (ConfigDocument, GenerateViewModel, PreviewViewModel,
-                                      RandomizationViewModel, StageViewModel, TrainViewModel)
+from omni.regolith.config.files import load_config
+from omni.regolith.viewmodels import ConfigDocument, GenerateViewModel, PreviewViewModel, RandomizationViewModel, StageViewModel, TrainViewModel
 from omni.regolith.viewmodels.process import cli_command, parse_event
 
 SMALL = ["terrain.resolution=32", "terrain.size_m=30.0", "craters.count=5", "rocks.count=20",

@@ -26,8 +26,8 @@ def oracle(image_set, strides=(4, 2)) -> dict:
 
     from PIL import Image
 
-    from omni.regolith.evaluate import read_mask
-    from omni.regolith.metrics import ConfusionMatrix
+    from omni.regolith.evaluate.images import read_mask
+    from omni.regolith.learn.metrics import ConfusionMatrix
 
     cms = {s: ConfusionMatrix() for s in strides}
     for sample in image_set.samples:
@@ -66,8 +66,9 @@ def main() -> None:
     ap.add_argument("--keep-aspect", action="store_true", help="each size is the long side; no stretch to a square")
     args = ap.parse_args()
 
-    from omni.regolith.evaluate import evaluate_set, find_image_set
-    from omni.regolith.inference import Segmenter
+    from omni.regolith.evaluate.scoring import evaluate_set
+    from omni.regolith.evaluate.images import find_image_set
+    from omni.regolith.learn.inference import Segmenter
 
     image_set = find_image_set(args.images, limit=args.limit)
     if not image_set.labelled:

@@ -19,10 +19,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "exts" / "omni.rego
 
 
 def main(argv=None) -> int:
-    from omni.regolith.evaluate import find_image_set, load_sample
-    from omni.regolith.inference import Segmenter
-    from omni.regolith.metrics import ConfusionMatrix, bootstrap_intervals, per_class_iou
-    from omni.regolith.report import interval_text, resampled
+    from omni.regolith.evaluate.images import find_image_set, load_sample
+    from omni.regolith.learn.inference import Segmenter
+    from omni.regolith.learn.metrics import ConfusionMatrix, per_class_iou
+    from omni.regolith.evaluate.bootstrap import bootstrap_intervals
+    from omni.regolith.evaluate.report import interval_text, resampled
 
     import numpy as np
 

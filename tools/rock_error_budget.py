@@ -61,9 +61,9 @@ def main() -> None:
 
     import torch
 
-    from omni.regolith.evaluate import find_image_set, load_sample
-    from omni.regolith.inference import Segmenter
-    from omni.regolith.metrics import ConfusionMatrix
+    from omni.regolith.evaluate.images import find_image_set, load_sample
+    from omni.regolith.learn.inference import Segmenter
+    from omni.regolith.learn.metrics import ConfusionMatrix
 
     image_set = find_image_set(args.images, limit=args.limit)
     if not image_set.labelled:

@@ -21,7 +21,7 @@ QUANTILES = (10, 25, 50, 75, 90)
 
 def mask_paths(folder: Path) -> list[Path]:
     """The masks of a dataset or a real-image folder, found as `regolith evaluate` finds them."""
-    from omni.regolith.evaluate import find_image_set
+    from omni.regolith.evaluate.images import find_image_set
 
     image_set = find_image_set(folder)
     if not image_set.labelled:
@@ -31,7 +31,7 @@ def mask_paths(folder: Path) -> list[Path]:
 
 def rock_sizes(paths: list[Path]) -> dict:
     """Rock components as `regolith stats` counts them (8-connected), summarised by size."""
-    from omni.regolith.stats import mask_stats
+    from omni.regolith.dataset.stats import mask_stats
 
     sizes, rock_px, total_px = [], 0, 0
     for path in paths:

@@ -17,7 +17,7 @@ from omni.kit import ui_test
 from omni.kit.ui_test.menu import menu_click
 
 from omni.regolith import ROCK
-from omni.regolith.config import load_config
+from omni.regolith.config.files import load_config
 
 WINDOW = "Regolith"
 SMALL = ["terrain.resolution=64", "terrain.size_m=40.0", "craters.count=10", "rocks.prototypes=3",

@@ -53,8 +53,8 @@ def main() -> None:
     w, h = (int(v) for v in args.resolution.split("x"))
 
     from render import device_name
-    from omni.regolith.config import load_config, replace
-    from omni.regolith.generate import generate
+    from omni.regolith.config.files import load_config, replace
+    from omni.regolith.render.generate import generate
 
     cfg = replace(load_config(None, args.overrides), render={"width": w, "height": h})
     out = Path(args.out) if args.out else Path(tempfile.mkdtemp()) / "bench"

@@ -25,14 +25,15 @@ def main() -> None:
     args = ap.parse_args()
     w, h = (int(v) for v in args.resolution.split("x"))
 
-    import omni.regolith.render as render
-    from omni.regolith.camera import look_rotation
-    from omni.regolith.config import load_config
-    from omni.regolith.frame import frame_from_config
-    from omni.regolith.geometry import geometry_from_scene
-    from omni.regolith.scene import build_scene
+    from omni.regolith.render.backend import choose_variant
+    from omni.regolith.render.mitsuba import MitsubaRenderer
+    from omni.regolith.scene.camera import look_rotation
+    from omni.regolith.config.files import load_config
+    from omni.regolith.plan.record import frame_from_config
+    from omni.regolith.render.geometry import geometry_from_scene
+    from omni.regolith.scene.build import build_scene
 
-    variant = render.choose_variant("auto")
+    variant = choose_variant("auto")
     import drjit as dr
     import mitsuba as mi
 
@@ -44,7 +45,7 @@ def main() -> None:
               for i in range(args.frames)]
     print(f"{args.frames} frames {w}x{h}, 4 spp, {variant}")
     for kind in ("direct", "bounce", "nocoherent", "nofill", "direct"):
-        r = render.MitsubaRenderer(w, h, 4, ground_bounce=0.0 if kind == "direct" else 1.0)
+        r = MitsubaRenderer(w, h, 4, ground_bounce=0.0 if kind == "direct" else 1.0)
         r.set_geometry(geometry)
         if kind in ("nocoherent", "nofill"):  # the shipped integrator with one of its switches off
             integrator = r.scene.integrator()

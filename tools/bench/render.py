@@ -39,19 +39,19 @@ def main() -> None:
     args = ap.parse_args()
     w, h = (int(v) for v in args.resolution.split("x"))
 
-    from omni.regolith.camera import look_rotation
-    from omni.regolith.config import load_config
-    from omni.regolith.frame import frame_from_config
-    from omni.regolith.geometry import geometry_from_scene
-    from omni.regolith.render import MitsubaRenderer
-    from omni.regolith.scene import build_scene
-    from omni.regolith.stars import star_texture
+    from omni.regolith.scene.camera import look_rotation
+    from omni.regolith.config.files import load_config
+    from omni.regolith.plan.record import frame_from_config
+    from omni.regolith.render.geometry import geometry_from_scene
+    from omni.regolith.render.mitsuba import MitsubaRenderer
+    from omni.regolith.scene.build import build_scene
+    from omni.regolith.scene.stars import star_texture
 
     cfg = load_config(None, args.overrides)
     scene = build_scene(cfg)
     if args.from_usd:
-        from omni.regolith.geometry import open_stage, read_stage
-        from omni.regolith.stage import write_stage
+        from omni.regolith.stage.read import open_stage, read_stage
+        from omni.regolith.stage.author import write_stage
         path = write_stage(scene, Path(tempfile.mkdtemp()) / "stage.usda")
         geometry, frame, _ = read_stage(open_stage(path))
     else:

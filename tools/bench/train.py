@@ -90,9 +90,11 @@ def sync(device):
 def bench_train(samples, args, device, compile_model: bool) -> dict:
     import torch
 
-    from omni.regolith import trainset
-    from omni.regolith.segformer import build_model
-    from omni.regolith.train import TrainConfig, TrainStep, _param_groups
+    from omni.regolith.learn import data as trainset
+    from omni.regolith.learn.model import build_model
+    from omni.regolith.config.train import TrainConfig
+    from omni.regolith.learn.step import TrainStep
+    from omni.regolith.learn.train import _param_groups
 
     cfg = TrainConfig(model=args.model, batch_size=args.batch_size, image_size=args.image_size,
                       workers=args.workers, compile=compile_model)
@@ -148,8 +150,8 @@ def bench_infer(device, mode: str, iters: int, input_size: int = 512) -> dict:
     """Median ms per 512x512 frame, batch 1: predict(numpy -> numpy) and predict_tensor (on device)."""
     import torch
 
-    from omni.regolith.inference import Segmenter
-    from omni.regolith.segformer import build_model
+    from omni.regolith.learn.inference import Segmenter
+    from omni.regolith.learn.model import build_model
 
     torch.manual_seed(0)
     seg = Segmenter(build_model("b0").eval(), (input_size, input_size), device=device)
@@ -179,9 +181,11 @@ def profile_step(samples, args, device) -> None:
     import torch
     from torch.profiler import ProfilerActivity, profile
 
-    from omni.regolith import trainset
-    from omni.regolith.segformer import build_model
-    from omni.regolith.train import TrainConfig, TrainStep, _param_groups
+    from omni.regolith.learn import data as trainset
+    from omni.regolith.learn.model import build_model
+    from omni.regolith.config.train import TrainConfig
+    from omni.regolith.learn.step import TrainStep
+    from omni.regolith.learn.train import _param_groups
 
     cfg = TrainConfig(batch_size=args.batch_size, image_size=args.image_size)
     model = build_model(args.model).to(device).to(memory_format=torch.channels_last).train()
@@ -220,8 +224,8 @@ def main() -> None:
 
     import torch
 
-    from omni.regolith import trainset
-    from omni.regolith.inference import resolve_device
+    from omni.regolith.learn import data as trainset
+    from omni.regolith.learn.inference import resolve_device
 
     device = resolve_device(args.device)
     gpu = device.type == "cuda"

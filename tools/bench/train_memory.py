@@ -20,7 +20,7 @@ def peak_bytes(model: str, batch: int, size: int, device: str) -> int:
     """One forward + backward + AdamW step; the peak memory it took."""
     import torch
 
-    from omni.regolith.segformer import build_model
+    from omni.regolith.learn.model import build_model
 
     dev = torch.device(device)
     m = build_model(model).to(dev).train()

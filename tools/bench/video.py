@@ -33,7 +33,7 @@ def device_name() -> str:
 
 def pick_model(choice: str):
     """(model argument for render_video, no_model, description)."""
-    from omni.regolith.inference import DEFAULT_MODEL_DIR
+    from omni.regolith.learn.inference import DEFAULT_MODEL_DIR
 
     if choice == "none":
         return None, True, "none (ground truth overlay)"
@@ -42,7 +42,7 @@ def pick_model(choice: str):
     if choice in ("auto", "random"):
         import torch
 
-        from omni.regolith.segformer import build_model, save_model
+        from omni.regolith.learn.model import build_model, save_model
 
         torch.manual_seed(0)
         path = save_model(build_model("b0"), Path(tempfile.mkdtemp()) / "model", 512)
@@ -68,7 +68,8 @@ def main() -> None:
     args = ap.parse_args()
     w, h = (int(v) for v in args.resolution.lower().split("x"))
 
-    from omni.regolith.video import load_video_config, render_video
+    from omni.regolith.config.video import load_video_config
+    from omni.regolith.video.drive import render_video
 
     cfg, video = load_video_config(None, args.overrides)
     video = dataclasses.replace(video, frames=args.frames, fps=args.fps, width=w, height=h, spp=args.spp,

@@ -11,7 +11,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "exts" / "omni.regolith"))
 
-from omni.regolith.segformer import build_model, read_preprocessor, save_model  # noqa: E402
+from omni.regolith.learn.model import build_model, read_preprocessor, save_model  # noqa: E402
 
 src, dst = Path(sys.argv[1]), Path(sys.argv[2])
 if src.is_file():

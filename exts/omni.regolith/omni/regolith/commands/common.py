@@ -12,7 +12,7 @@ def add_config_arguments(p) -> None:
 
 
 def load_from_args(args):
-    from ..config import load_config
+    from ..config.files import load_config
 
     return load_config(args.config, args.overrides)
 

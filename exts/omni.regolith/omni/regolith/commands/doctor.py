@@ -13,7 +13,7 @@ def add_arguments(p) -> None:
 
 def run(args) -> int:
     from ..memory import GIB, estimate_generate, estimate_train, memory_status, verdict
-    from ..render import choose_variant, find_llvm
+    from ..render.backend import choose_variant, find_llvm
     from .common import parse_resolution
 
     w, h = parse_resolution(args.resolution)

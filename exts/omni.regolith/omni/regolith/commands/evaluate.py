@@ -27,7 +27,7 @@ def add_arguments(p) -> None:
 
 
 def _line(m: dict) -> str:
-    from ..report import interval_text, resampled
+    from ..evaluate.report import interval_text, resampled
 
     def f(x, fmt):
         return "-" if x is None else format(x, fmt)
@@ -60,7 +60,7 @@ def run(args) -> int:
     from pathlib import Path
 
     from ..errors import ConfigError
-    from ..evaluate import run_evaluation
+    from ..evaluate.run import run_evaluation
 
     if args.limit is not None and args.limit < 1:
         raise ConfigError(f"--limit {args.limit}: must be at least 1")

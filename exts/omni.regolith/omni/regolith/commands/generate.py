@@ -20,7 +20,7 @@ def add_arguments(p) -> None:
 
 
 def resolved_config(cfg, resolution, seed):
-    from ..config import replace
+    from ..config.files import replace
 
     sections = {}
     if resolution:
@@ -31,9 +31,9 @@ def resolved_config(cfg, resolution, seed):
 
 
 def run(args) -> int:
-    from ..generate import generate, parse_shard
     from ..memory import estimate_generate, preflight
-    from ..rocks import triangle_bound
+    from ..render.generate import generate, parse_shard
+    from ..scene.rocks import triangle_bound
 
     cfg = resolved_config(load_from_args(args), parse_resolution(args.resolution), args.seed)
     shard = parse_shard(args.shard)

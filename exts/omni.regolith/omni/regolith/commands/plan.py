@@ -15,7 +15,8 @@ def add_arguments(p) -> None:
 
 
 def run(args) -> int:
-    from ..plan import sample_plan, write_plan
+    from ..plan.io import write_plan
+    from ..plan.sample import sample_plan
     from .generate import resolved_config
 
     cfg = resolved_config(load_from_args(args), parse_resolution(args.resolution), args.seed)

@@ -35,8 +35,8 @@ def video_from_args(args):
     """(Config, VideoConfig) from --config/--set, then the explicit CLI options (validated as one-liners)."""
     import dataclasses
 
+    from ..config.video import load_video_config, video_config
     from ..errors import ConfigError
-    from ..video import load_video_config, video_config
 
     cfg, video = load_video_config(args.config, args.overrides)
     given = {field: getattr(args, opt) for opt, field in _FIELDS.items() if getattr(args, opt) is not None}
@@ -52,7 +52,7 @@ def video_from_args(args):
 
 
 def run(args) -> int:
-    from ..video import render_video
+    from ..video.drive import render_video
 
     cfg, video = video_from_args(args)
     report = render_video(cfg, args.out, video, model=args.model, no_model=args.no_model, device=args.device,

@@ -21,7 +21,8 @@ def add_arguments(p) -> None:
 
 def run(args) -> int:
     if args.action == "build":
-        from ..stage import build_scene, write_stage
+        from ..scene.build import build_scene
+        from ..stage.author import write_stage
 
         cfg = load_from_args(args)
         scene = build_scene(cfg)
@@ -30,7 +31,7 @@ def run(args) -> int:
         print(f"wrote {out}: terrain {n}x{n} vertices over {cfg.terrain.size_m:g} m, "
               f"{len(scene.rocks)} rocks from {len(scene.prototypes)} prototypes ({cfg.rocks.model})")
         return 0
-    from ..preview import render_preview
+    from ..render.preview import render_preview
 
     paths = render_preview(args.stage, args.out, parse_resolution(args.resolution), args.spp, args.variant)
     for path in paths:

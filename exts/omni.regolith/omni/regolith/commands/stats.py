@@ -26,7 +26,7 @@ def run(args) -> int:
         if value is not None and value < 1:
             raise ConfigError(f"--{name} {value}: must be at least 1")
     if args.check:
-        from ..datacheck import check_dataset
+        from ..dataset.check import check_dataset
 
         problems = check_dataset(args.dataset, workers=args.workers, progress=True)
         for problem in problems:
@@ -36,12 +36,14 @@ def run(args) -> int:
 
             print(f"regolith stats: {len(problems)} problem{'s' * (len(problems) > 1)} in {args.dataset}", file=sys.stderr)
             return 1
-        from ..stats import read_records, scan_files
+        from ..dataset.layout import scan_files
+        from ..plan.io import read_records
 
         n = len(set(read_records(args.dataset)) | set(scan_files(Path(args.dataset), "mask")))
         print(f"{n} frames OK")
         return 0
-    from ..stats import compute_stats, format_table, plot_stats, write_stats
+    from ..dataset.figure import plot_stats
+    from ..dataset.stats import compute_stats, format_table, write_stats
 
     stats = compute_stats(args.dataset, sample=args.sample, workers=args.workers, progress=True)
     out = Path(args.out) if args.out else Path(args.dataset)

@@ -32,8 +32,10 @@ def run(args) -> int:
     import json
     import sys
 
+    from ..config.train import load_train_config
     from ..errors import ConfigError
-    from ..train import Progress, load_train_config, train
+    from ..learn.progress import Progress
+    from ..learn.train import train
 
     progress = Progress(json_lines=args.json_progress)
     try:

@@ -23,8 +23,8 @@ from pathlib import Path
 import numpy as np
 
 from .. import IGNORE_ID, REGOLITH, ROCK, SKY
-from ..camera import USD_FROM_OPENCV, CameraPose, focal_length_mm, sun_direction
 from ..errors import RenderError
+from ..scene.camera import USD_FROM_OPENCV, CameraPose, focal_length_mm, sun_direction
 
 CAPTURE_ROOT = "/RegolithCapture"
 CAPTURE_CAMERA = CAPTURE_ROOT + "/Camera"
@@ -38,8 +38,7 @@ NOT_APPLIED = ("texture_scale_m", "texture_contrast", "exposure", "ground_bounce
 
 # -- layout and per-frame authoring (pxr only) -----------------------------------------------
 def author_layout(stage, scene, star_file: str, deinstance: bool) -> None:
-    from ..stage import author_stage
-    from ..viewmodels.stage_vm import clear_world
+    from ..stage.author import author_stage, clear_world
 
     clear_world(stage)
     author_stage(scene, stage, star_file=star_file)
@@ -52,7 +51,7 @@ def deinstance_rocks(stage, instancer_path: str = ROCKS, dest: str = ROCK_MESHES
     geometry and material) and deactivate the instancer. Returns the number of rocks."""
     from pxr import Usd, UsdGeom, UsdShade
 
-    from ..stage import apply_labels
+    from ..stage.author import apply_labels
 
     inst = UsdGeom.PointInstancer(stage.GetPrimAtPath(instancer_path))
     if not inst:
@@ -205,7 +204,7 @@ def audit_rock_labels(mask: np.ndarray, depth: np.ndarray, rocks, record: dict,
 def probe_record(scene, template: dict, width: int, height: int) -> dict | None:
     """A camera over the layout's largest rock, looking almost straight down at it: nothing can
     hide that rock, so this audit always concludes (None when the layout has no rocks)."""
-    from ..camera import look_rotation
+    from ..scene.camera import look_rotation
 
     rocks = scene.rocks
     if len(rocks) == 0:
@@ -245,9 +244,11 @@ class ReplicatorBackend:
     async def run(self, request, progress=None) -> str:
         import omni.replicator.core as rep
 
-        from ..dataset import DatasetWriter, frame_done, prepare, write_manifest
-        from ..generate import layout_scene, load_or_write_plan
-        from ..viewmodels.stage_vm import star_texture_file
+        from ..dataset.layout import frame_done
+        from ..dataset.writer import DatasetWriter, prepare, write_manifest
+        from ..plan.io import load_or_write_plan
+        from ..plan.layout import layout_scene
+        from ..stage.author import star_texture_file
 
         cfg, root = request.config, Path(request.out_dir)
         w, h = request.width, request.height

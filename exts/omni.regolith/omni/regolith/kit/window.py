@@ -15,10 +15,16 @@ import omni.kit.app
 import omni.ui as ui
 import omni.usd
 
-from ..config import load_config
+from ..config.files import load_config
 from ..errors import RegolithError
-from ..viewmodels import (ConfigDocument, GenerateViewModel, PreviewViewModel, RandomizationViewModel,
-                          StageViewModel, TrainViewModel)
+from ..viewmodels import (
+    ConfigDocument,
+    GenerateViewModel,
+    PreviewViewModel,
+    RandomizationViewModel,
+    StageViewModel,
+    TrainViewModel,
+)
 from ..viewmodels.generate_vm import BACKENDS
 from .preview import PreviewPanel
 from .widgets import LABEL_W, text_row

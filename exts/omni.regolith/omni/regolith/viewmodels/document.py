@@ -11,7 +11,8 @@ import copy
 from pathlib import Path
 from typing import Any, Callable
 
-from ..config import Config, config_from_dict, config_to_dict, config_to_toml, load_config
+from ..config.files import config_to_dict, config_to_toml, load_config
+from ..config.scene import Config, config_from_dict
 from ..errors import ConfigError
 
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
-from ..config import replace
+from ..config.files import replace
 from ..errors import RegolithError
 from .document import ConfigDocument
 from .process import ChildTask, LineProcess, cli_command, parse_event
@@ -42,7 +42,7 @@ def memory_verdict(cfg, width: int, height: int) -> Verdict:
     """`omni.regolith.memory`'s verdict for generating at this size; no verdict if it is absent."""
     try:
         from ..memory import estimate_generate, verdict
-        from ..rocks import triangle_bound
+        from ..scene.rocks import triangle_bound
     except ImportError:
         return Verdict(None, "memory preflight unavailable (omni.regolith.memory not installed)")
     try:
@@ -138,7 +138,7 @@ class GenerateViewModel(ChildTask):
         return True
 
     def command(self, request: GenerateRequest) -> list[str]:
-        from ..config import config_to_toml
+        from ..config.files import config_to_toml
         from ..io import atomic_write_text
 
         cfg_file = Path(tempfile.mkdtemp(prefix="regolith-ui-")) / "config.toml"

@@ -21,7 +21,7 @@ from ..palette import colorize_mask
 
 def load_segmenter(path: str | None):
     """`Segmenter.load(path)`; None loads the embedded default model."""
-    from ..inference import Segmenter
+    from ..learn.inference import Segmenter
 
     return Segmenter.load(path or None)
 

@@ -4,36 +4,17 @@
 """
 from __future__ import annotations
 
-import tempfile
 from pathlib import Path
 
 from ..errors import RegolithError
+from ..stage.author import clear_world, star_texture_file
 from .document import ConfigDocument, section_fields
 
 SECTIONS = ("seed", "terrain", "craters", "rocks")
 
 
-def star_texture_file(cfg, folder: str | Path | None = None) -> Path:
-    """The DomeLight's star texture as a PNG with an absolute path (Kit stages are often
-    anonymous, so a relative `./stars.png` would resolve nowhere); cached by its parameters."""
-    from PIL import Image
-
-    from ..io import atomic_write_bytes, png_bytes
-    from ..stars import star_texture, to_png8
-
-    lighting = cfg.lighting
-    folder = Path(folder) if folder else Path(tempfile.gettempdir()) / "regolith-stars"
-    path = folder / f"stars_{cfg.seed}_{lighting.star_texture_width}_{lighting.star_count}.png"
-    if not path.exists():
-        img = to_png8(star_texture(lighting.star_texture_width, lighting.star_count, cfg.seed))
-        atomic_write_bytes(path, png_bytes(Image.fromarray(img)))
-    return path.resolve()
 
 
-def clear_world(stage) -> None:
-    """Remove a previous /World so a rebuild never mixes two layouts."""
-    if stage.GetPrimAtPath("/World"):
-        stage.RemovePrim("/World")
 
 
 class StageViewModel:
@@ -69,7 +50,8 @@ class StageViewModel:
 
     def build(self, stage) -> bool:
         """Author the procedural scene under /World of `stage` (replacing any previous one)."""
-        from ..stage import author_stage, build_scene
+        from ..scene.build import build_scene
+        from ..stage.author import author_stage
 
         try:
             cfg = self.doc.config()
@@ -86,7 +68,8 @@ class StageViewModel:
 
     def save(self, path: str | Path) -> bool:
         """Write the stage as `regolith stage build --out path` would (stars.png beside it)."""
-        from ..stage import build_scene, write_stage
+        from ..scene.build import build_scene
+        from ..stage.author import write_stage
 
         try:
             cfg = self.doc.config()

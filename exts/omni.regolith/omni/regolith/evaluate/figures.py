@@ -1,0 +1,117 @@
+"""PNG contact sheets: image, model, baseline and ground truth side by side."""
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import numpy as np
+
+from ..io import atomic_write_bytes
+from .images import Sample, load_sample
+from .report import _f, _pct
+from .scoring import _predict
+
+SHEET_ROWS = 12
+
+
+EXTREMES = 3  # worst and best rock rows (labelled); most-rock rows = 2 * EXTREMES (unlabelled)
+
+
+THUMB = 320
+
+
+MIN_ROCK = 0.005  # worst/best rock figures prefer images with at least this true rock share
+
+
+# -- figures -------------------------------------------------------------------------------------
+def _thumb(a: np.ndarray, nearest: bool) -> np.ndarray:
+    from PIL import Image
+
+    h, w = a.shape[:2]
+    s = min(1.0, THUMB / max(h, w))
+    if s == 1.0:
+        return a
+    size = (max(1, round(w * s)), max(1, round(h * s)))
+    return np.asarray(Image.fromarray(a).resize(size, Image.NEAREST if nearest else Image.BILINEAR))
+
+
+def sheet(rows: list, titles: list[str], path, heading: str) -> Path:
+    """Rows of image | model overlay | baseline overlay | ground truth (when there is one)."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+    from matplotlib.patches import Patch
+
+    from ..palette import colorize_mask, legend_items
+
+    has_gt = any(r[3] is not None for r in rows)
+    cols = ["image", "model", "baseline"] + (["ground truth"] if has_gt else [])
+    aspect = float(np.median([r[0].shape[0] / r[0].shape[1] for r in rows]))
+    fig = Figure(figsize=(3.2 * len(cols), 3.2 * aspect * len(rows) + 1.2), dpi=90, layout="constrained")
+    FigureCanvasAgg(fig)
+    axes = fig.subplots(len(rows), len(cols), squeeze=False)
+    for i, ((rgb, pred, base, gt), title) in enumerate(zip(rows, titles)):
+        rgb_t = _thumb(rgb, False)
+        panels = [rgb_t] + [colorize_mask(_thumb(m, True), rgb_t) for m in (pred, base)]
+        if has_gt:
+            panels.append(colorize_mask(_thumb(gt, True)) if gt is not None else np.zeros_like(rgb_t))
+        for j, panel in enumerate(panels):
+            ax = axes[i, j]
+            ax.imshow(panel, interpolation="nearest")
+            ax.set_xticks([])
+            ax.set_yticks([])
+            if i == 0:
+                ax.set_title(cols[j], fontsize=10)
+        axes[i, 0].set_ylabel(title, fontsize=8)
+    handles = [Patch(color=np.array(c) / 255, label=n) for n, c in legend_items()]
+    handles.append(Patch(color=np.array((255, 0, 255)) / 255, label="ignore"))
+    fig.legend(handles=handles, loc="outside lower center", ncol=len(handles), fontsize=9, frameon=False)
+    fig.suptitle(heading, fontsize=11)
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png")
+    return atomic_write_bytes(path, buf.getvalue())
+
+
+def _title(row: dict, labelled: bool) -> str:
+    m, b = row["model"], row["baseline"]
+    if labelled:
+        return (f"{row['id']}\nrock IoU {_f(m['iou']['rock'], 2)} (base {_f(b['iou']['rock'], 2)})\n"
+                f"flood {_f(m['rock_flood'], 2)} (base {_f(b['rock_flood'], 2)})")
+    return f"{row['id']}\nrock {_pct(m['rock_share'])} (base {_pct(b['rock_share'])})"
+
+
+def figures_for_set(result, segmenter, baseline, out: Path) -> dict:
+    """Write <set>_sheet.png (evenly spread images) and <set>_rock.png (rock extremes); file names."""
+    from .figures import figure_row
+
+    m, samples = result.metrics, {s.id: s for s in result.image_set.samples}
+    rows, labelled, name = m["per_image"], m["labelled"], m["name"]
+    if not rows:
+        return {}
+    picks = np.unique(np.linspace(0, len(rows) - 1, min(SHEET_ROWS, len(rows))).round().astype(int))
+    files = {}
+
+    def draw(key, chosen, heading):
+        data = [figure_row(samples[r["id"]], segmenter, baseline, result.image_set.crop) for r in chosen]
+        files[key] = f"{name}_{key}.png"
+        sheet(data, [_title(r, labelled) for r in chosen], out / files[key], heading)
+
+    what = "masks" if labelled else "no masks"
+    draw("sheet", [rows[i] for i in picks], f"{name}: {len(picks)} of {len(rows)} images ({what})")
+    if labelled:
+        scored = [r for r in rows if r["model"]["iou"]["rock"] is not None]
+        rocky = [r for r in scored if (r["true_shares"]["rock"] or 0) >= MIN_ROCK]
+        scored = rocky or scored  # rock IoU on a frame with a few rock pixels is noise, not a finding
+        scored.sort(key=lambda r: r["model"]["iou"]["rock"])
+        if scored:
+            chosen = scored[:EXTREMES] + [r for r in scored[-EXTREMES:] if r not in scored[:EXTREMES]]
+            draw("rock", chosen, f"{name}: worst and best model rock IoU")
+    else:
+        chosen = sorted(rows, key=lambda r: -r["model"]["rock_share"])[:2 * EXTREMES]
+        draw("rock", chosen, f"{name}: images with the most predicted rock")
+    return files
+
+
+def figure_row(sample: Sample, segmenter, baseline, crop: float = 0.0):
+    """(rgb, model prediction, baseline prediction, target or None) for one sample, for figures."""
+    rgb, target = load_sample(sample, crop)
+    return rgb, np.asarray(_predict(segmenter, [rgb])[0]), baseline.predict(rgb), target

@@ -1,0 +1,63 @@
+"""Checkpoints that make `--resume` exact: model, optimizer, schedule and RNG states, written
+atomically; SIGINT/SIGTERM ask for one at the next step boundary.
+"""
+from __future__ import annotations
+
+import io
+import signal
+
+from ..io import atomic_write_bytes
+
+
+class StopFlag:
+    """SIGINT/SIGTERM ask for a checkpoint at the next step boundary; a second SIGINT aborts."""
+
+    def __init__(self):
+        self.set, self._old = False, {}
+
+    def __enter__(self):
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            try:
+                self._old[sig] = signal.signal(sig, self._handle)
+            except ValueError:  # not the main thread: no handlers, kills lose the partial epoch
+                pass
+        return self
+
+    def _handle(self, signum, frame):
+        self.set = True
+        signal.signal(signum, self._old.get(signum, signal.SIG_DFL))
+
+    def __exit__(self, *exc):
+        for sig, old in self._old.items():
+            signal.signal(sig, old)
+
+
+def save_checkpoint(path, model, opt, sched, state: dict, device) -> None:
+    import torch
+
+    state = dict(state, model=model.state_dict(), optimizer=opt.state_dict(), scheduler=sched.state_dict(),
+                 rng_cpu=torch.get_rng_state(),
+                 rng_cuda=torch.cuda.get_rng_state(device) if device.type == "cuda" else None)
+    buf = io.BytesIO()
+    torch.save(state, buf)
+    atomic_write_bytes(path, buf.getvalue())
+
+
+def load_checkpoint(path, model, opt, sched, device) -> dict:
+    import torch
+
+    from ..errors import ModelError
+
+    try:
+        state = torch.load(path, map_location=device, weights_only=True)
+        model.load_state_dict(state.pop("model"))
+        opt.load_state_dict(state.pop("optimizer"))
+        sched.load_state_dict(state.pop("scheduler"))
+    except (OSError, RuntimeError, KeyError, ValueError) as exc:
+        raise ModelError(f"{path}: unusable checkpoint ({str(exc).splitlines()[0] if str(exc) else exc!r}); "
+                         "delete it to start over") from None
+    torch.set_rng_state(state.pop("rng_cpu").cpu())
+    cuda_state = state.pop("rng_cuda")
+    if cuda_state is not None and device.type == "cuda":
+        torch.cuda.set_rng_state(cuda_state.cpu(), device)
+    return state

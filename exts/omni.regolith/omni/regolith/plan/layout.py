@@ -1,0 +1,35 @@
+"""The scene of one layout of the plan: its terrain, its rocks (kept off every camera of the
+layout, plus the close boulders its frames asked for) and the shared prototype meshes.
+Both renderers build a layout's geometry from this.
+"""
+from __future__ import annotations
+
+from functools import lru_cache
+
+from ..config.scene import Config
+from .sample import layout_boulders, layout_cameras, sample_frame, terrain_for
+
+
+@lru_cache(maxsize=4)
+def _prototypes(model: str, count: int, seed: int):
+    from ..scene.rocks import make_prototypes
+
+    return make_prototypes(model, count, seed)
+
+
+def layout_scene(cfg: Config, layout_records: list[dict]):
+    """One layout's Scene (both backends use it); rocks keep clear of every camera of the full layout,
+    and the layout holds the close boulders any of its frames asked for."""
+    from ..scene.build import Scene
+    from ..scene.camera import CameraPose
+    from ..scene.scatter import scatter_rocks
+
+    first = layout_records[0]
+    per_layout = cfg.randomization.frames_per_layout
+    start = first["layout"] * per_layout
+    records = [sample_frame(cfg, i) for i in range(start, start + per_layout)]
+    terrain = terrain_for(cfg, first["terrain_seed"])
+    rocks = scatter_rocks(terrain, cfg.rocks, first["layout_seed"], first["rock_count"], first["rock_scale"],
+                          keep_clear=layout_cameras(cfg, first["layout"]), boulders=layout_boulders(records))
+    prototypes = _prototypes(cfg.rocks.model, cfg.rocks.prototypes, cfg.seed)
+    return Scene(cfg, terrain, prototypes, rocks, CameraPose.from_dict(first["camera"]))

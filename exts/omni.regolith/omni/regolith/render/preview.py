@@ -1,0 +1,44 @@
+"""Render a stage file headless: the picture, the class mask and depth of its own camera."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+from PIL import Image
+
+from ..io import atomic_write_bytes, npy_bytes, png_bytes
+from ..palette import colorize_mask
+from ..stage.read import open_stage, read_stage
+
+
+def load_star_texture(stage, stage_path: Path):
+    """The DomeLight's texture, resolved relative to the stage file, as float radiance."""
+    from pxr import UsdLux
+
+    dome = UsdLux.DomeLight(stage.GetPrimAtPath("/World/Stars"))
+    if not dome:
+        return None
+    asset = dome.GetTextureFileAttr().Get()
+    path = (stage_path.parent / asset.path).resolve() if asset and asset.path else None
+    if path is None or not path.exists():
+        return None
+    return np.asarray(Image.open(path).convert("RGB"), np.float32) / 255.0
+
+
+def render_preview(stage_path, out, resolution=None, spp=None, variant=None) -> list[Path]:
+    from .mitsuba import MitsubaRenderer
+
+    stage_path, out = Path(stage_path), Path(out)
+    stage = open_stage(stage_path)
+    geometry, frame, cfg = read_stage(stage)
+    w, h = resolution or (cfg.render.width, cfg.render.height)
+    renderer = MitsubaRenderer(w, h, spp or cfg.render.spp, variant or cfg.render.variant,
+                               star_texture=load_star_texture(stage, stage_path), ground_bounce=cfg.render.ground_bounce)
+    renderer.set_geometry(geometry)
+    result = renderer.render(frame)
+    mask_path = out.with_name(out.stem + "_mask.png")
+    depth_path = out.with_name(out.stem + "_depth.npy")
+    atomic_write_bytes(out, png_bytes(Image.fromarray(result.rgb)))
+    atomic_write_bytes(mask_path, png_bytes(Image.fromarray(colorize_mask(result.mask, result.rgb))))
+    atomic_write_bytes(depth_path, npy_bytes(result.depth))
+    return [out, mask_path, depth_path]

@@ -1,0 +1,1 @@
+"""The stage in USD (`pxr`): authoring it (`author`) and reading it back (`read`)."""

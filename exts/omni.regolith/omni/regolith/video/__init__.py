@@ -1,0 +1,1 @@
+"""The drive video: camera path, soft-sun renders, overlay, H.264 encoding (`regolith render`)."""
