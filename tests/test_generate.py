@@ -7,6 +7,8 @@ import subprocess
 import sys
 import time
 
+import dataclasses
+
 import numpy as np
 import pytest
 
@@ -40,12 +42,12 @@ def test_plan_is_deterministic_and_prefix_stable(gen_config):
     assert a == b
     assert sample_plan(gen_config, 5) == a[:5]
     other = sample_plan(replace(gen_config, seed=1), 12)
-    assert [r["sun_elevation_deg"] for r in other] != [r["sun_elevation_deg"] for r in a]
+    assert [r.sun_elevation_deg for r in other] != [r.sun_elevation_deg for r in a]
 
 
 def test_every_value_within_its_range(gen_config):
     rnd = gen_config.randomization
-    plan = sample_plan(gen_config, 40)
+    plan = [r.to_dict() for r in sample_plan(gen_config, 40)]
     checks = {"sun_elevation_deg": rnd.sun_elevation_deg, "sun_azimuth_deg": rnd.sun_azimuth_deg,
               "rock_albedo": rnd.rock_albedo, "regolith_albedo": rnd.regolith_albedo,
               "texture_scale_m": rnd.texture_scale_m, "texture_contrast": rnd.texture_contrast,
@@ -71,26 +73,26 @@ def test_close_boulders_stand_ahead_of_their_camera_and_change_nothing_else(gen_
 
     cfg = replace(gen_config, randomization={"close_boulder_share": 1.0})
     plain, boulders = sample_plan(gen_config, 12), sample_plan(cfg, 12)
-    assert all("close_boulder" not in r for r in plain)
-    assert [{k: v for k, v in r.items() if k != "close_boulder"} for r in boulders] == plain
-    placed = [r for r in boulders if "close_boulder" in r]
+    assert all(r.close_boulder is None for r in plain)
+    assert [dataclasses.replace(r, close_boulder=None) for r in boulders] == plain
+    placed = [r for r in boulders if r.close_boulder is not None]
     assert len(placed) >= 6
     rnd = cfg.randomization
     for r in placed:
-        x, y, radius = r["close_boulder"]
-        dx, dy = x - r["camera_x_m"], y - r["camera_y_m"]
+        x, y, radius = r.close_boulder
+        dx, dy = x - r.camera_x_m, y - r.camera_y_m
         assert rnd.close_boulder_distance_m[0] <= np.hypot(dx, dy) <= rnd.close_boulder_distance_m[1]
         assert rnd.close_boulder_radius_m[0] <= radius <= rnd.close_boulder_radius_m[1]
-        off = (np.degrees(np.arctan2(dy, dx)) - r["camera_yaw_deg"] + 180) % 360 - 180
+        off = (np.degrees(np.arctan2(dy, dx)) - r.camera_yaw_deg + 180) % 360 - 180
         assert abs(off) <= 20.0 + 1e-6  # in front of the camera
-        cameras = np.array([camera_xy(cfg, i) for i in range(r["layout"] * 3, r["layout"] * 3 + 3)])
+        cameras = np.array([camera_xy(cfg, i) for i in range(r.layout * 3, r.layout * 3 + 3)])
         assert np.hypot(*(cameras - [x, y]).T).min() > radius + CAMERA_CLEARANCE_M  # off every camera
     # the layout holds its frames' boulders on top of its unchanged random rocks
-    first = [r for r in boulders if r["layout"] == placed[0]["layout"]]
+    first = [r for r in boulders if r.layout == placed[0].layout]
     a, b = layout_scene(gen_config, first).rocks, layout_scene(cfg, first).rocks
-    k = sum("close_boulder" in r for r in first)
+    k = sum(r.close_boulder is not None for r in first)
     assert len(b) == len(a) + k and np.array_equal(b.positions[:len(a)], a.positions)
-    assert np.allclose(b.scales[len(a):, 0], [r["close_boulder"][2] for r in first if "close_boulder" in r])
+    assert np.allclose(b.scales[len(a):, 0], [r.close_boulder[2] for r in first if r.close_boulder is not None])
     from omni.regolith.scene.rocks import triangle_bound
     assert triangle_bound(cfg) > triangle_bound(gen_config)  # the memory preflight counts them
 

@@ -296,7 +296,7 @@ def test_usd_capture_camera_matches_the_plan_record(standin, cfg):
     ids = out["semantic_segmentation"]
     mask = rb.semantic_to_mask(ids["data"], ids["info"]["idToLabels"])
     depth = rb.planar_depth(out["distance_to_image_plane"], mask)
-    k, m = record["intrinsics"], np.asarray(record["cam_to_world"])
+    k, m = record.intrinsics, record.camera.cam_to_world()
     v, u = np.nonzero(mask == REGOLITH)
     d = depth[v, u]
     cam = np.stack([d * (u - k["cx"]) / k["fx"], d * (v - k["cy"]) / k["fy"], d, np.ones_like(d)])

@@ -9,7 +9,7 @@ from PIL import Image
 
 from omni.regolith import REGOLITH, ROCK, SKY
 from omni.regolith.scene.camera import look_rotation
-from omni.regolith.plan.record import frame_from_config
+from omni.regolith.plan.record import stage_frame
 from omni.regolith.render.geometry import geometry_from_scene
 from omni.regolith.render.mitsuba import MitsubaRenderer
 from omni.regolith.render.backend import choose_variant
@@ -21,7 +21,7 @@ def horizon_setup(small_config):
     scene = build_scene(small_config)
     # look at the horizon, slightly down, so sky, terrain and rocks are all in view
     cam = dataclasses.replace(scene.camera, rotation=look_rotation(30.0, -8.0))
-    frame = frame_from_config(small_config, cam)
+    frame = stage_frame(small_config, cam)
     renderer = MitsubaRenderer(128, 128, spp=2)
     return scene, frame, renderer
 

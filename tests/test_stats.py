@@ -15,6 +15,8 @@ from omni.regolith.dataset.check import check_dataset
 from omni.regolith.errors import DatasetError
 from omni.regolith.dataset.stats import compute_stats, format_table
 
+from .tiny_data import plan_record
+
 N, SIDE = 6, 32
 # frame i: 8 sky rows if i < 4, i + 1 separate 2x2 rocks, 2 ignore rows in frame 5, rest regolith
 SKY_PX = 4 * 8 * SIDE
@@ -33,11 +35,12 @@ def make_frame(i: int):
         mask[30:] = 255
     depth = np.where(mask == 2, 0, 5.0 + i).astype(np.float32)
     rgb = np.random.default_rng(i).integers(0, 256, (SIDE, SIDE, 3), dtype=np.uint8)
-    record = {"index": i, "terrain_seed": i // 2, "layout_seed": i // 2, "rock_count": 10 + i, "rock_scale": 1.0,
-              "sun_elevation_deg": 5.0 + 10 * i, "sun_azimuth_deg": 30.0 * i, "rock_albedo": 0.1,
-              "regolith_albedo": 0.12, "camera_height_m": 1.5, "camera_pitch_deg": -10.0 - i,
-              "camera": {"position": [0, 0, 1.5], "rotation": np.eye(3).tolist(), "hfov_deg": 70.0 + i},
-              "intrinsics": {"fx": 20.0, "fy": 20.0, "cx": 15.5, "cy": 15.5, "width": SIDE, "height": SIDE}}
+    record = plan_record(
+        i, terrain_seed=i // 2, layout_seed=i // 2, layout=i // 2, rock_count=10 + i, rock_scale=1.0,
+        sun_elevation_deg=5.0 + 10 * i, sun_azimuth_deg=30.0 * i, rock_albedo=0.1, regolith_albedo=0.12,
+        camera_height_m=1.5, camera_pitch_deg=-10.0 - i, hfov_deg=70.0 + i,
+        camera={"position": [0, 0, 1.5], "rotation": np.eye(3).tolist(), "hfov_deg": 70.0 + i},
+        intrinsics={"fx": 20.0, "fy": 20.0, "cx": 15.5, "cy": 15.5, "width": SIDE, "height": SIDE})
     return rgb, mask, depth, record
 
 
@@ -88,7 +91,7 @@ def test_stats_numbers(clean):
     assert (p["sun_elevation_deg"]["min"], p["sun_elevation_deg"]["max"]) == (5.0, 55.0)
     assert sum(p["sun_elevation_deg"]["histogram"]["counts"]) == N
     assert p["hfov_deg"]["mean"] == pytest.approx(72.5)
-    assert "texture_scale_m" not in p  # absent keys are not invented
+    assert p["texture_scale_m"]["n"] == N  # every typed record has every field
     assert s["terrains"] == 3 and s["layouts"] == 3
     assert s["bytes"]["total"] > s["bytes"]["depth"] >= N * SIDE * SIDE * 4
     assert "rock" in format_table(s)

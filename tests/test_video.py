@@ -48,7 +48,7 @@ def test_drive_is_smooth_above_ground_and_clear_of_rocks(small_config):
     assert np.abs(pos[:, :2]).max() < small_config.terrain.size_m / 2
     dist = np.linalg.norm(scene.rocks.positions[:, None, :2] - pos[None, :, :2], axis=-1).min(1)
     assert (dist > 0.8).all()  # scatter_rocks kept the track clear
-    assert frames[0].sun_elevation_deg == TINY.sun_elevation_deg
+    assert frames[0].sun_elevation_deg == small_config.lighting.sun_elevation_deg  # the scene's own sun
 
 
 def test_longer_drive_starts_the_same_way(small_config):
@@ -175,6 +175,9 @@ def test_video_table_in_the_config_file(tmp_path):
     cfg, video = load_video_config(path, ["video.fps=30", "terrain.resolution=64"])
     assert (cfg.rocks.count, cfg.terrain.resolution) == (7, 64)
     assert (video.spp, video.layout, video.fps) == (32, "side-by-side", 30.0)
+    assert cfg.lighting.sun_elevation_deg == 8.0  # the video's low sun overrides the file's ...
+    cfg, _ = load_video_config(path, ["lighting.sun_elevation_deg=30"])
+    assert cfg.lighting.sun_elevation_deg == 30.0  # ... and --set overrides it
     path.write_text("[video]\nlayout = \"grid\"\n")
     with pytest.raises(ConfigError, match="video.layout: 'grid' is not one of"):
         load_video_config(path)

@@ -31,6 +31,20 @@ def make_frame(rng: np.random.Generator, size: int = 64):
     return np.clip(rgb, 0, 255).astype(np.uint8), mask
 
 
+def plan_record(index: int, **fields) -> dict:
+    """A complete frames.jsonl record (frame 0 of the default plan, 64x64) with `fields` replaced."""
+    from omni.regolith.config.files import load_config
+    from omni.regolith.plan.sample import sample_plan
+
+    base = _TEMPLATE.get("record")
+    if base is None:
+        base = _TEMPLATE["record"] = sample_plan(load_config(None, ["terrain.resolution=32"]), 1, 64, 64)[0].to_dict()
+    return {**base, "index": index, **fields}
+
+
+_TEMPLATE: dict = {}
+
+
 def make_dataset(root, frames: int = 8, size: int = 64, terrains: int = 4, seed: int = 0) -> Path:
     root = Path(root)
     (root / "rgb").mkdir(parents=True, exist_ok=True)
@@ -41,6 +55,6 @@ def make_dataset(root, frames: int = 8, size: int = 64, terrains: int = 4, seed:
         rgb, mask = make_frame(rng, size)
         Image.fromarray(rgb).save(root / "rgb" / f"{i:05d}.png")
         Image.fromarray(mask).save(root / "mask" / f"{i:05d}.png")
-        lines.append(json.dumps({"index": i, "terrain_seed": 100 + i % terrains, "layout": i // 2, "layout_seed": i}))
+        lines.append(json.dumps(plan_record(i, terrain_seed=100 + i % terrains, layout=i // 2, layout_seed=i)))
     (root / "frames.jsonl").write_text("\n".join(lines) + "\n")
     return root

@@ -29,7 +29,7 @@ def main() -> None:
     from omni.regolith.render.mitsuba import MitsubaRenderer
     from omni.regolith.scene.camera import look_rotation
     from omni.regolith.config.files import load_config
-    from omni.regolith.plan.record import frame_from_config
+    from omni.regolith.plan.record import stage_frame
     from omni.regolith.render.geometry import geometry_from_scene
     from omni.regolith.scene.build import build_scene
 
@@ -39,7 +39,7 @@ def main() -> None:
 
     cfg = load_config(None, [])
     scene = build_scene(cfg)
-    geometry, f0 = geometry_from_scene(scene), frame_from_config(cfg, scene.camera)
+    geometry, f0 = geometry_from_scene(scene), stage_frame(cfg, scene.camera)
     frames = [dataclasses.replace(f0, sun_elevation_deg=5 + (i * 7) % 80, sun_azimuth_deg=(i * 37) % 360,
                                   camera=dataclasses.replace(f0.camera, rotation=look_rotation(30 + i * 3, -12)))
               for i in range(args.frames)]

@@ -41,7 +41,7 @@ def main() -> None:
 
     from omni.regolith.scene.camera import look_rotation
     from omni.regolith.config.files import load_config
-    from omni.regolith.plan.record import frame_from_config
+    from omni.regolith.plan.record import stage_frame
     from omni.regolith.render.geometry import geometry_from_scene
     from omni.regolith.render.mitsuba import MitsubaRenderer
     from omni.regolith.scene.build import build_scene
@@ -55,7 +55,7 @@ def main() -> None:
         path = write_stage(scene, Path(tempfile.mkdtemp()) / "stage.usda")
         geometry, frame, _ = read_stage(open_stage(path))
     else:
-        geometry, frame = geometry_from_scene(scene), frame_from_config(cfg, scene.camera)
+        geometry, frame = geometry_from_scene(scene), stage_frame(cfg, scene.camera)
     renderer = MitsubaRenderer(w, h, cfg.render.spp, args.variant,
                                star_texture=star_texture(cfg.lighting.star_texture_width, cfg.lighting.star_count, 0),
                                ground_bounce=cfg.render.ground_bounce)

@@ -1,14 +1,15 @@
 """The `[video]` table of `regolith render`: drive length, speed, look and encoding.
 
-The video's low side-lit sun is not a second sun setting: it overrides `lighting` (see
-`VIDEO_LIGHTING` and `side_light`), so each parameter is declared once.
+The video's sun is the scene's own `lighting` sun: `VIDEO_SUN` lowers it for the drive (long
+shadows) as an override between the config file and `--set`, and `side_light` turns its azimuth
+across the drive. No sun parameter is declared twice.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
 
 from ..errors import ConfigError
-from .fields import build_section, choice, num
+from .fields import build_section, choice, num, switch
 from .files import merge, parse_overrides, read_toml, scene_config
 from .scene import Config
 
@@ -23,8 +24,7 @@ class VideoConfig:
     height: int = num(180, 16, 8192)
     spp: int = num(4, 1, 65536, "samples per pixel over all sun passes")
     sun_passes: int = num(4, 1, 256, "sun directions across the solar disc (soft shadows); 1: point sun")
-    sun_elevation_deg: float = num(8.0, 0.5, 90.0, "low sun: long shadows")
-    sun_azimuth_deg: float = num(-1.0, -1.0, 360.0, "-1: 70 deg left of the drive's heading (side light)")
+    side_light: bool = switch(True, "sun azimuth 70 deg left of the drive's heading; false: lighting.sun_azimuth_deg")
     exposure: float = num(1.6, 0.0, 1000.0, "times render.exposure: the low sun lights the ground less")
     look_ahead_m: float = num(3.0, 0.0, 100.0, "the camera yaws toward the path point this far ahead")
     smoothing_m: float = num(1.5, 0.0, 100.0, "ground smoothing under the camera (suspension)")
@@ -47,6 +47,7 @@ class VideoConfig:
         return self.speed_mps / self.fps
 
 
+VIDEO_SUN = {"lighting": {"sun_elevation_deg": 8.0}}  # the drive's default: a low sun, long shadows
 NOT_IDENTITY = ("quality", "encoder")  # change the encode only: resuming with other values is fine
 
 
@@ -60,8 +61,11 @@ def video_config(data: dict, prefix: str = "video.") -> VideoConfig:
 
 
 def load_video_config(path=None, overrides=None) -> tuple[Config, VideoConfig]:
-    """Like `load_config`, plus an optional [video] table (and `--set video.KEY=V`) in the same file."""
+    """Like `load_config`, plus an optional [video] table (and `--set video.KEY=V`) in the same file.
+
+    The scene config gets `VIDEO_SUN` over the file's values; `--set lighting.sun_elevation_deg=30`
+    still wins."""
     data = read_toml(path)
     sets = parse_overrides(overrides)
     video = merge(data.get("video", {}) or {}, sets.get("video", {}) or {})
-    return scene_config(merge(data, sets)), video_config(video)
+    return scene_config(merge(merge(data, VIDEO_SUN), sets)), video_config(video)

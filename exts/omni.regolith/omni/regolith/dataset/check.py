@@ -15,7 +15,7 @@ import numpy as np
 from .. import CLASS_NAMES, IGNORE_ID
 from ..errors import DatasetError
 from ..plan.io import read_records
-from .layout import KINDS, dataset_dir, frame_path, scan_files
+from .layout import KINDS, dataset_dir, frame_path, frame_stem, scan_files
 from .stats import _map
 
 ALLOWED_IDS = (*sorted(CLASS_NAMES), IGNORE_ID)
@@ -53,7 +53,7 @@ def check_dataset(root, workers: int | None = None, progress: bool = False) -> l
         problems.append("frames.jsonl: missing")
     jobs = []
     for index in indices:
-        stem = f"{index:05d}"
+        stem = frame_stem(index)
         if has_plan and index not in records:
             problems += [f"{kind}/{files[kind][index].name}: no record in frames.jsonl"
                          for kind in KINDS if index in files[kind]]
@@ -83,11 +83,11 @@ def _check_frame(job) -> list[str]:
         problems += [f"{name}: {p}" for p in found]
         if size:
             sizes[kind] = size
-    intr = (record or {}).get("intrinsics")
+    intr = record.intrinsics if record is not None else None
     if isinstance(intr, dict) and isinstance(intr.get("width"), int) and isinstance(intr.get("height"), int):
         sizes["intrinsics"] = (intr["width"], intr["height"])
     if len(set(sizes.values())) > 1:
-        problems.append(f"{index:05d}: size mismatch: " + ", ".join(f"{k} {w}x{h}" for k, (w, h) in sizes.items()))
+        problems.append(f"{frame_stem(index)}: size mismatch: " + ", ".join(f"{k} {w}x{h}" for k, (w, h) in sizes.items()))
     return problems
 
 

@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 
 from ..io import atomic_write_bytes
-from .layout import frame_path
+from .layout import frame_path, frame_stem
 
 
 def plot_stats(stats: dict, root, path, thumbs: int = 12) -> Path:
@@ -69,7 +69,7 @@ def plot_stats(stats: dict, root, path, thumbs: int = 12) -> Path:
             ax.imshow(_overlay(root, index), interpolation="nearest")
         except Exception:  # noqa: BLE001 - a broken file is --check's business, not the figure's
             ax.text(0.5, 0.5, "unreadable", ha="center", transform=ax.transAxes)
-        ax.set_title(f"{index:05d}", fontsize=8)
+        ax.set_title(frame_stem(index), fontsize=8)
     fig.legend(handles=[Patch(color=np.array(COLORS[i]) / 255, label=n) for n, i in zip(names, ids)],
                loc="outside lower center", ncol=len(names), fontsize=10, frameon=False)
     fig.suptitle(f"{stats['dataset']}: {stats['frames_analyzed']} frames analyzed", fontsize=12)

@@ -20,16 +20,18 @@ CLASS_IDS = {str(k): v for k, v in CLASS_NAMES.items()} | {str(IGNORE_ID): "igno
 
 
 SUBDIRS = ("rgb", "mask", "depth")
-
-
 DEPTH_EXT = {"npy": "npy", "png16": "png"}
-
-
+KINDS = {"rgb": ("png",), "mask": ("png",), "depth": tuple(DEPTH_EXT.values())}  # frame sub-folder -> file extensions
 DEPTH_STEPS_PER_M = 256  # png16 depth: uint16 value / 256 = metres (the KITTI convention); 0 = sky
 
 
+def frame_stem(index: int) -> str:
+    """The one file-name rule: frame 7 is `00007` (five digits at least, no other padding)."""
+    return f"{index:05d}"
+
+
 def frame_paths(root: Path, index: int, depth_format: str = "npy") -> dict[str, Path]:
-    stem = f"{index:05d}"
+    stem = frame_stem(index)
     return {"rgb": root / "rgb" / f"{stem}.png", "mask": root / "mask" / f"{stem}.png",
             "depth": root / "depth" / f"{stem}.{DEPTH_EXT[depth_format]}"}
 
@@ -56,9 +58,6 @@ def read_depth(path: str | Path) -> np.ndarray:
     return np.load(path, allow_pickle=False).astype(np.float32)
 
 
-KINDS = {"rgb": ("png",), "mask": ("png",), "depth": tuple(DEPTH_EXT.values())}  # frame sub-folder -> file extensions
-
-
 _STEM = re.compile(r"^\d{5,}$")
 
 
@@ -74,7 +73,7 @@ def dataset_dir(root) -> Path:
 
 def frame_path(root: Path, kind: str, index: int) -> Path:
     """The frame's file of this kind: the one that exists, else the first extension's name."""
-    paths = [Path(root) / kind / f"{index:05d}.{ext}" for ext in KINDS[kind]]
+    paths = [Path(root) / kind / f"{frame_stem(index)}.{ext}" for ext in KINDS[kind]]
     return next((p for p in paths if p.exists()), paths[0])
 
 
@@ -89,7 +88,7 @@ def scan_files(root: Path, kind: str, strays: list | None = None) -> dict[int, P
             if entry.name.startswith("."):
                 continue  # atomic-write temporaries, editor files
             stem, dot, suffix = entry.name.rpartition(".")
-            if dot and suffix in exts and _STEM.match(stem) and f"{int(stem):05d}" == stem:
+            if dot and suffix in exts and _STEM.match(stem) and frame_stem(int(stem)) == stem:
                 found[int(stem)] = Path(entry.path)
             elif strays is not None:
                 strays.append(f"{kind}/{entry.name}: unexpected file (frames are {kind}/NNNNN.{'|'.join(exts)})")

@@ -17,12 +17,12 @@ from .. import CLASS_NAMES, IGNORE_ID, ROCK, SKY, __version__
 from ..errors import DatasetError
 from ..io import atomic_write_text
 from ..plan.io import read_records
-from .layout import KINDS, dataset_dir, scan_files
+from .layout import KINDS, dataset_dir, frame_stem, scan_files
 
 CLASSES = {**CLASS_NAMES, IGNORE_ID: "ignore"}  # every id a mask may hold
 
 
-# frames.jsonl keys histogrammed when present; hfov_deg is read from record["camera"]
+# frame record fields histogrammed
 PARAMETERS = ("sun_elevation_deg", "sun_azimuth_deg", "rock_albedo", "regolith_albedo", "texture_scale_m",
               "texture_contrast", "camera_height_m", "camera_pitch_deg", "hfov_deg", "rock_count", "rock_scale")
 
@@ -64,8 +64,8 @@ def summarize(values, bins: int | None = None) -> dict | None:
     return d
 
 
-def parameter_value(record: dict, name: str):
-    value = (record.get("camera") or {}).get("hfov_deg") if name == "hfov_deg" else record.get(name)
+def parameter_value(record, name: str):
+    value = getattr(record, name, None)
     return float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else None
 
 
@@ -125,7 +125,7 @@ def compute_stats(root, sample: int | None = None, workers: int | None = None, p
     for i, (index, res) in enumerate(zip(indices, _map(_safe(mask_stats), [masks[j] for j in indices],
                                                         workers, "masks", progress))):
         if isinstance(res, str):
-            warnings.append(f"mask/{index:05d}.png: {res}")
+            warnings.append(f"mask/{frame_stem(index)}.png: {res}")
             ok[i] = False
             continue
         shape, c, components[i], a = res
@@ -164,9 +164,8 @@ def compute_stats(root, sample: int | None = None, workers: int | None = None, p
         "parameters": {name: s for name in PARAMETERS
                        if (s := summarize([v for r in all_records if (v := parameter_value(r, name)) is not None],
                                           HIST_BINS))},
-        "terrains": len({r.get("terrain_seed") for r in all_records} - {None}),
-        "layouts": len({(r.get("terrain_seed"), r.get("layout_seed")) for r in all_records
-                        if r.get("layout_seed") is not None}),
+        "terrains": len({r.terrain_seed for r in all_records}),
+        "layouts": len({(r.terrain_seed, r.layout_seed) for r in all_records}),
         "per_frame": {"index": indices.tolist(),
                       **{f"{CLASSES[k]}_share": np.round(shares[:, j], 6).tolist() for j, k in enumerate(ids)},
                       "rock_components": components.tolist(), "layout_rock_count": layout},

@@ -46,8 +46,7 @@ class DatasetWriter:
         self._pending: list = []
         self._max_pending = max_pending
 
-    def write_frame(self, index: int, rgb, mask, depth, record: dict | None = None) -> None:
-        del record  # the record already lives in frames.jsonl; kept for the Replicator writer's signature
+    def write_frame(self, index: int, rgb, mask, depth) -> None:
         self._pending.append(self._pool.submit(encode_frame, self.root, index, rgb, mask, depth, self.depth_format))
         if len(self._pending) >= self._max_pending:
             self._pending.pop(0).result()  # back-pressure: bounded memory, and errors surface early

@@ -130,7 +130,7 @@ def _layouts(root: Path, samples: list) -> list | None:
 
     records = read_records(root, problems=[])  # a bad line drops its frame, and then the grouping
     try:
-        return [records[int(s.id)]["layout"] for s in samples]
+        return [records[int(s.id)].layout for s in samples]
     except (ValueError, KeyError, TypeError):
         return None
 

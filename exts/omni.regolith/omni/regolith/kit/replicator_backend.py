@@ -16,15 +16,18 @@ are still missing it stops rather than write wrong masks.
 """
 from __future__ import annotations
 
+import dataclasses
 import time
 from dataclasses import dataclass
-from pathlib import Path
 
 import numpy as np
 
 from .. import IGNORE_ID, REGOLITH, ROCK, SKY
 from ..errors import RenderError
-from ..scene.camera import USD_FROM_OPENCV, CameraPose, focal_length_mm, sun_direction
+from ..plan.record import FrameRecord
+from ..render.contract import RenderResult
+from ..scene.camera import USD_FROM_OPENCV, CameraPose, focal_length_mm
+from ..scene.sun import sun_frame
 
 CAPTURE_ROOT = "/RegolithCapture"
 CAPTURE_CAMERA = CAPTURE_ROOT + "/Camera"
@@ -107,29 +110,24 @@ def ensure_capture_camera(stage):
     return cam
 
 
-def apply_frame(stage, record: dict, cfg, width: int, height: int) -> None:
+def apply_frame(stage, record: FrameRecord, cfg, width: int, height: int) -> None:
     """Set one plan record on the stage: camera (pose, field of view), sun, albedos, stars."""
     from pxr import Gf, UsdGeom, UsdLux, UsdShade
 
-    pose = CameraPose.from_dict(record["camera"])
+    pose = record.camera
     cam = UsdGeom.Camera(stage.GetPrimAtPath(CAPTURE_CAMERA)) or ensure_capture_camera(stage)
     _transform_op(cam.GetPrim()).Set(_matrix(pose.rotation @ USD_FROM_OPENCV, pose.position))
     aperture = cfg.camera.sensor_width_mm
     cam.CreateFocalLengthAttr().Set(float(focal_length_mm(pose.hfov_deg, aperture)))
     cam.CreateHorizontalApertureAttr().Set(float(aperture))
     cam.CreateVerticalApertureAttr().Set(float(aperture * height / width))
-    # As stage.py: a DistantLight shines along its local -Z, so local +Z points at the sun.
-    z = sun_direction(record["sun_elevation_deg"], record["sun_azimuth_deg"])
-    x = np.cross([0.0, 0.0, 1.0], z) if abs(z[2]) < 0.999 else np.array([1.0, 0.0, 0.0])
-    x /= np.linalg.norm(x)
-    sun = stage.GetPrimAtPath("/World/Sun")
-    _transform_op(sun).Set(_matrix(np.column_stack([x, np.cross(z, x), z]), [0.0, 0.0, 0.0]))
-    UsdLux.DistantLight(sun).GetIntensityAttr().Set(float(record["sun_irradiance"]) * 1000.0)
-    UsdLux.DomeLight(stage.GetPrimAtPath("/World/Stars")).GetIntensityAttr().Set(float(record["star_brightness"]))
-    for look, key in (("Regolith", "regolith_albedo"), ("Rock", "rock_albedo")):
+    sun = stage.GetPrimAtPath("/World/Sun")  # a DistantLight: local +Z toward the sun
+    _transform_op(sun).Set(_matrix(sun_frame(record.sun_elevation_deg, record.sun_azimuth_deg), [0.0, 0.0, 0.0]))
+    UsdLux.DistantLight(sun).GetIntensityAttr().Set(float(record.sun_irradiance) * 1000.0)
+    UsdLux.DomeLight(stage.GetPrimAtPath("/World/Stars")).GetIntensityAttr().Set(float(record.star_brightness))
+    for look, albedo in (("Regolith", record.regolith_albedo), ("Rock", record.rock_albedo)):
         shader = UsdShade.Shader(stage.GetPrimAtPath(f"/World/Looks/{look}/PreviewSurface"))
-        a = float(record[key])
-        shader.GetInput("diffuseColor").Set(Gf.Vec3f(a, a, a))
+        shader.GetInput("diffuseColor").Set(Gf.Vec3f(float(albedo), float(albedo), float(albedo)))
 
 
 # -- annotator data -> dataset arrays --------------------------------------------------------
@@ -173,11 +171,10 @@ class Audit:
         return f"{self.found} of {self.expected} rocks in view show rock pixels"
 
 
-def audit_rock_labels(mask: np.ndarray, depth: np.ndarray, rocks, record: dict,
+def audit_rock_labels(mask: np.ndarray, depth: np.ndarray, rocks, record: FrameRecord,
                       min_expected: int = MIN_EXPECTED) -> Audit:
     """Do the rocks the plan puts in view appear as rock pixels? (`rocks`: a RockLayout)"""
-    pose = CameraPose.from_dict(record["camera"])
-    k = record["intrinsics"]
+    pose, k = record.camera, record.intrinsics
     h, w = mask.shape
     radius = rocks.scales[:, 0].astype(float)
     centre = rocks.positions.astype(float) + np.column_stack([0 * radius, 0 * radius, 0.25 * radius])
@@ -201,7 +198,7 @@ def audit_rock_labels(mask: np.ndarray, depth: np.ndarray, rocks, record: dict,
     return Audit(found >= FOUND_SHARE * expected, expected, found)
 
 
-def probe_record(scene, template: dict, width: int, height: int) -> dict | None:
+def probe_record(scene, template: FrameRecord, width: int, height: int) -> FrameRecord | None:
     """A camera over the layout's largest rock, looking almost straight down at it: nothing can
     hide that rock, so this audit always concludes (None when the layout has no rocks)."""
     from ..scene.camera import look_rotation
@@ -215,7 +212,7 @@ def probe_record(scene, template: dict, width: int, height: int) -> dict | None:
     position = target + [-0.2 * r, 0.0, 6.0 * r]  # pitch -88: no degenerate straight-down basis
     rotation = look_rotation(0.0, float(np.degrees(np.arctan2(-6.0, 0.2))), 0.0)
     pose = CameraPose(position, rotation, 40.0)
-    return {**template, "index": -1, "camera": pose.to_dict(), "intrinsics": pose.intrinsics(width, height)}
+    return dataclasses.replace(template, index=-1, camera=pose, intrinsics=pose.intrinsics(width, height))
 
 
 # -- the run ---------------------------------------------------------------------------------
@@ -226,7 +223,8 @@ def _log_warn(text: str) -> None:
 
 
 class ReplicatorBackend:
-    """Renders a `GenerateRequest` in the stage `stage_fn()` returns (its /World is replaced)."""
+    """The Replicator renderer (`render.contract.Renderer`; its `render` is a coroutine on Kit's
+    loop) and the generation run it drives, in the stage `stage_fn()` returns (/World is replaced)."""
 
     def __init__(self, stage_fn, rt_subframes: int = 8, audit_frames: int = 3, star_dir=None,
                  warn=_log_warn, max_inconclusive: int = 20):
@@ -240,110 +238,129 @@ class ReplicatorBackend:
         self.probed = False
         self.audits: list[Audit] = []  # every audit, probes included (goes to the manifest)
         self.frame_audits: list[Audit] = []
+        self.stage = self.scene = self.config = None
+        self.width = self.height = 0
+        self._rep = self._product = None
+        self._annotators: dict = {}
 
+    # -- the renderer contract ---------------------------------------------------------------
+    def info(self) -> dict:
+        return {"backend": "replicator", "rt_subframes": self.rt_subframes, "deinstanced_rocks": self.deinstanced,
+                "audit": [a.message for a in self.audits], "not_applied": list(NOT_APPLIED)}
+
+    def set_layout(self, scene) -> None:
+        author_layout(self.stage, scene, self._star_file, self.deinstanced)
+        self.scene = scene
+
+    async def render(self, record: FrameRecord, seed: int = 0) -> RenderResult:
+        apply_frame(self.stage, record, self.config, self.width, self.height)
+        frame = await self._render()
+        if self._auditing():
+            frame = await self._audit(record, frame)
+        return RenderResult(*frame)
+
+    # -- a generation run --------------------------------------------------------------------
     async def run(self, request, progress=None) -> str:
+        """Render a `GenerateRequest` into its dataset folder (resumable, like `regolith generate`)."""
+        from ..dataset.job import open_job
+        from ..dataset.writer import DatasetWriter
+        from ..plan.layout import layout_scene
+
+        cfg = request.config
+        job = open_job(cfg, request.out_dir, request.frames, request.width, request.height)
+        self._open(cfg, request.width, request.height)
+        timings = {"layout_s": 0.0, "render_s": 0.0}
+        t0, done = time.perf_counter(), 0
+        try:
+            with DatasetWriter(job.root, depth_format=cfg.render.depth_format) as writer:
+                for records in job.todo.values():
+                    t = time.perf_counter()
+                    self.set_layout(layout_scene(cfg, records))
+                    if not self.probed:
+                        await self._probe(records[0])
+                    timings["layout_s"] += time.perf_counter() - t
+                    for record in records:
+                        t = time.perf_counter()
+                        result = await self.render(record)
+                        timings["render_s"] += time.perf_counter() - t
+                        writer.write_frame(record.index, result.rgb, result.mask, result.depth)
+                        done += 1
+                        if progress is not None:
+                            progress(done, job.pending)
+            await self._rep.orchestrator.wait_until_complete_async()
+        finally:
+            self._close()
+        timings["total_s"] = time.perf_counter() - t0
+        job.finish(self.info(), timings)
+        return f"wrote {done} frames ({len(job.plan) - job.pending} already done) to {job.root}"
+
+    def _open(self, cfg, width: int, height: int) -> None:
+        """Render product and annotators on the capture camera, for this run's resolution."""
         import omni.replicator.core as rep
 
-        from ..dataset.layout import frame_done
-        from ..dataset.writer import DatasetWriter, prepare, write_manifest
-        from ..plan.io import load_or_write_plan
-        from ..plan.layout import layout_scene
         from ..stage.author import star_texture_file
 
-        cfg, root = request.config, Path(request.out_dir)
-        w, h = request.width, request.height
-        prepare(root, cfg, w, h)
-        plan = load_or_write_plan(root, cfg, request.frames, w, h)
-        todo = [r for r in plan if not frame_done(root, r["index"])]
-        groups: dict[int, list] = {}
-        for record in todo:
-            groups.setdefault(record["layout"], []).append(record)
-        stage = self._stage_fn()
-        star_file = str(star_texture_file(cfg, self.star_dir))
-        ensure_capture_camera(stage)
+        self.config, self.width, self.height, self._rep = cfg, width, height, rep
+        self.stage = self._stage_fn()
+        self._star_file = str(star_texture_file(cfg, self.star_dir))
+        ensure_capture_camera(self.stage)
         rep.orchestrator.set_capture_on_play(False)
-        product = rep.create.render_product(CAPTURE_CAMERA, (w, h))
-        annotators = {
+        self._product = rep.create.render_product(CAPTURE_CAMERA, (width, height))
+        self._annotators = {
             "rgb": rep.AnnotatorRegistry.get_annotator("rgb"),
             "semantic": rep.AnnotatorRegistry.get_annotator("semantic_segmentation", init_params={"colorize": False}),
             "depth": rep.AnnotatorRegistry.get_annotator("distance_to_image_plane"),
         }
-        for annotator in annotators.values():
-            annotator.attach([product])
-        timings = {"layout_s": 0.0, "render_s": 0.0}
-        t0 = time.perf_counter()
-        done = 0
-        try:
-            with DatasetWriter(root, depth_format=cfg.render.depth_format) as writer:
-                for layout in sorted(groups):
-                    t = time.perf_counter()
-                    scene = layout_scene(cfg, groups[layout])
-                    author_layout(stage, scene, star_file, self.deinstanced)
-                    if not self.probed:
-                        await self._probe(stage, rep, annotators, scene, groups[layout][0], cfg, w, h)
-                    timings["layout_s"] += time.perf_counter() - t
-                    for record in groups[layout]:
-                        t = time.perf_counter()
-                        apply_frame(stage, record, cfg, w, h)
-                        rgb, mask, depth = await self._render(rep, annotators)
-                        if self._auditing():
-                            rgb, mask, depth = await self._audit(stage, rep, annotators, scene, record,
-                                                                 (rgb, mask, depth))
-                        timings["render_s"] += time.perf_counter() - t
-                        writer.write_frame(record["index"], rgb, mask, depth, record)
-                        done += 1
-                        if progress is not None:
-                            progress(done, len(todo))
-            await rep.orchestrator.wait_until_complete_async()
-        finally:
-            for annotator in annotators.values():
-                annotator.detach()
-            product.destroy()
-            stage.RemovePrim(CAPTURE_ROOT)
-        timings["total_s"] = time.perf_counter() - t0
-        info = {"backend": "replicator", "rt_subframes": self.rt_subframes, "deinstanced_rocks": self.deinstanced,
-                "audit": [a.message for a in self.audits], "not_applied": list(NOT_APPLIED)}
-        write_manifest(root, cfg, w, h, len(plan), info, timings)
-        return f"wrote {done} frames ({len(plan) - len(todo)} already done) to {root}"
+        for annotator in self._annotators.values():
+            annotator.attach([self._product])
 
-    async def _render(self, rep, annotators):
-        await rep.orchestrator.step_async(rt_subframes=self.rt_subframes, delta_time=0.0)
-        rgb = np.asarray(annotators["rgb"].get_data())[..., :3].astype(np.uint8)
-        semantic = annotators["semantic"].get_data()
+    def _close(self) -> None:
+        for annotator in self._annotators.values():
+            annotator.detach()
+        if self._product is not None:
+            self._product.destroy()
+        self.stage.RemovePrim(CAPTURE_ROOT)
+        self._annotators, self._product = {}, None
+
+    async def _render(self):
+        await self._rep.orchestrator.step_async(rt_subframes=self.rt_subframes, delta_time=0.0)
+        a = self._annotators
+        rgb = np.asarray(a["rgb"].get_data())[..., :3].astype(np.uint8)
+        semantic = a["semantic"].get_data()
         mask = semantic_to_mask(semantic["data"], semantic["info"]["idToLabels"])
-        depth = planar_depth(annotators["depth"].get_data(), mask)
+        depth = planar_depth(a["depth"].get_data(), mask)
         return rgb, mask, depth
 
     def _auditing(self) -> bool:
         conclusive = sum(a.ok is not None for a in self.frame_audits)
         return conclusive < self.audit_frames and len(self.frame_audits) - conclusive < self.max_inconclusive
 
-    async def _probe(self, stage, rep, annotators, scene, template, cfg, w, h) -> None:
+    async def _probe(self, template: FrameRecord) -> None:
         """Before any frame is written: look down at the largest rock; it must be rock pixels."""
-        record = probe_record(scene, template, w, h)
+        record = probe_record(self.scene, template, self.width, self.height)
         if record is None:
             return
-        apply_frame(stage, record, cfg, w, h)
-        await self._audit(stage, rep, annotators, scene, record, await self._render(rep, annotators), 1)
+        apply_frame(self.stage, record, self.config, self.width, self.height)
+        await self._audit(record, await self._render(), 1)
         self.probed = True
 
-    async def _audit(self, stage, rep, annotators, scene, record, frame, min_expected=MIN_EXPECTED):
-        audit = audit_rock_labels(frame[1], frame[2], scene.rocks, record, min_expected)
+    async def _audit(self, record: FrameRecord, frame, min_expected=MIN_EXPECTED):
+        audit = audit_rock_labels(frame[1], frame[2], self.scene.rocks, record, min_expected)
         self.audits.append(audit)
-        if record["index"] >= 0:
+        if record.index >= 0:
             self.frame_audits.append(audit)
         if audit.ok is not False:
             return frame
-        what = "probe" if record["index"] < 0 else f"frame {record['index']}"
+        what = "probe" if record.index < 0 else f"frame {record.index}"
         if self.deinstanced:
             raise RenderError(f"{what}: rock labels missing on de-instanced rocks ({audit.message}); "
                               "no mask written")
         self.warn(f"{what}: {audit.message}: Replicator dropped the labels of instanced "
                   "rocks (IsaacSim#253/#256, IsaacLab#1946); re-rendering with de-instanced rocks")
-        deinstance_rocks(stage)
+        deinstance_rocks(self.stage)
         self.deinstanced = True
-        frame = await self._render(rep, annotators)
-        retry = audit_rock_labels(frame[1], frame[2], scene.rocks, record, min_expected)
+        frame = await self._render()
+        retry = audit_rock_labels(frame[1], frame[2], self.scene.rocks, record, min_expected)
         self.audits.append(retry)
         if retry.ok is False:
             raise RenderError(f"{what}: rock labels still missing after de-instancing "

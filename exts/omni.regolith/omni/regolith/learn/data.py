@@ -7,7 +7,6 @@ file named, not hours later inside a DataLoader worker.
 """
 from __future__ import annotations
 
-import json
 import os
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -19,7 +18,9 @@ from PIL import Image
 
 from .. import CLASS_NAMES, IGNORE_ID
 from ..config.train import AugmentConfig
+from ..dataset.layout import frame_paths
 from ..errors import DatasetError
+from ..plan.io import read_plan
 from .augment import geometric
 
 ALLOWED = sorted(CLASS_NAMES) + [IGNORE_ID]
@@ -44,18 +45,9 @@ def scan(root) -> list[Sample]:
     frames = root / "frames.jsonl"
     samples = []
     if frames.is_file():
-        for lineno, line in enumerate(frames.read_text().splitlines(), 1):
-            if not line.strip():
-                continue
-            try:
-                rec = json.loads(line)
-                index = int(rec["index"])
-            except (ValueError, KeyError, TypeError):
-                raise DatasetError(f"{frames}:{lineno}: not a frame record with an integer 'index'") from None
-            seed = rec.get("terrain_seed")
-            stem = f"{index:05d}.png"
-            samples.append(Sample(index, str(root / "rgb" / stem), str(root / "mask" / stem),
-                                  int(seed) if seed is not None else None))
+        for record in read_plan(frames):
+            paths = frame_paths(root, record.index)
+            samples.append(Sample(record.index, str(paths["rgb"]), str(paths["mask"]), record.terrain_seed))
     else:
         for p in sorted((root / "rgb").glob("*.png")) if (root / "rgb").is_dir() else ():
             index = int(p.stem) if p.stem.isdigit() else len(samples)

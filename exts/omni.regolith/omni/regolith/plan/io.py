@@ -7,18 +7,20 @@ from pathlib import Path
 from ..config.scene import Config
 from ..errors import DatasetError
 from ..io import atomic_write_text
+from .record import FrameRecord
 from .sample import sample_plan
 
 
 def plan_lines(records) -> str:
-    return "".join(json.dumps(r, sort_keys=True) + "\n" for r in records)
+    return "".join(json.dumps(r.to_dict(), sort_keys=True) + "\n" for r in records)
 
 
 def write_plan(path: str | Path, records) -> Path:
     return atomic_write_text(path, plan_lines(records))
 
 
-def read_plan(path: str | Path) -> list[dict]:
+def read_plan(path: str | Path) -> list[FrameRecord]:
+    """Every record of a plan, in file order; DatasetError names the first bad line."""
     path = Path(path)
     if not path.exists():
         raise DatasetError(f"no frame plan at {path}")
@@ -26,16 +28,18 @@ def read_plan(path: str | Path) -> list[dict]:
     for n, line in enumerate(path.read_text().splitlines(), 1):
         if line.strip():
             try:
-                records.append(json.loads(line))
+                records.append(FrameRecord.from_dict(json.loads(line)))
             except json.JSONDecodeError as exc:
                 raise DatasetError(f"{path}:{n}: not valid JSON ({exc.msg})") from None
+            except DatasetError as exc:
+                raise DatasetError(f"{path}:{n}: {exc}") from None
     return records
 
 
-def read_records(root: Path, problems: list | None = None) -> dict[int, dict]:
-    """frames.jsonl as {index: record}; bad lines go to `problems` (or raise without a list)."""
+def read_records(root: Path, problems: list | None = None) -> dict[int, FrameRecord]:
+    """A dataset's frames.jsonl as {index: record}; bad lines go to `problems` (or raise without a list)."""
     path = Path(root) / "frames.jsonl"
-    records: dict[int, dict] = {}
+    records: dict[int, FrameRecord] = {}
     if not path.is_file():
         return records
 
@@ -59,11 +63,14 @@ def read_records(root: Path, problems: list | None = None) -> dict[int, dict]:
             elif index in records:
                 bad(f"line {n}: duplicate index {index}")
             else:
-                records[index] = rec
+                try:
+                    records[index] = FrameRecord.from_dict(rec)
+                except DatasetError as exc:
+                    bad(f"line {n}: {exc}")
     return records
 
 
-def load_or_write_plan(root: Path, cfg: Config, frames: int, width: int, height: int) -> list[dict]:
+def load_or_write_plan(root: Path, cfg: Config, frames: int, width: int, height: int) -> list[FrameRecord]:
     """The dataset's plan; an existing plan is reused (and extended when more frames are asked)."""
     path = root / "frames.jsonl"
     existing = read_plan(path) if path.exists() else []

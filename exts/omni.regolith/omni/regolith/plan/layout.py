@@ -7,29 +7,28 @@ from __future__ import annotations
 from functools import lru_cache
 
 from ..config.scene import Config
+from .record import FrameRecord
 from .sample import layout_boulders, layout_cameras, sample_frame, terrain_for
 
 
 @lru_cache(maxsize=4)
-def _prototypes(model: str, count: int, seed: int):
+def shared_prototypes(model: str, count: int, seed: int):
     from ..scene.rocks import make_prototypes
 
     return make_prototypes(model, count, seed)
 
 
-def layout_scene(cfg: Config, layout_records: list[dict]):
+def layout_scene(cfg: Config, layout_records: list[FrameRecord]):
     """One layout's Scene (both backends use it); rocks keep clear of every camera of the full layout,
     and the layout holds the close boulders any of its frames asked for."""
     from ..scene.build import Scene
-    from ..scene.camera import CameraPose
     from ..scene.scatter import scatter_rocks
 
     first = layout_records[0]
     per_layout = cfg.randomization.frames_per_layout
-    start = first["layout"] * per_layout
+    start = first.layout * per_layout
     records = [sample_frame(cfg, i) for i in range(start, start + per_layout)]
-    terrain = terrain_for(cfg, first["terrain_seed"])
-    rocks = scatter_rocks(terrain, cfg.rocks, first["layout_seed"], first["rock_count"], first["rock_scale"],
-                          keep_clear=layout_cameras(cfg, first["layout"]), boulders=layout_boulders(records))
-    prototypes = _prototypes(cfg.rocks.model, cfg.rocks.prototypes, cfg.seed)
-    return Scene(cfg, terrain, prototypes, rocks, CameraPose.from_dict(first["camera"]))
+    terrain = terrain_for(cfg, first.terrain_seed)
+    rocks = scatter_rocks(terrain, cfg.rocks, first.layout_seed, first.rock_count, first.rock_scale,
+                          keep_clear=layout_cameras(cfg, first.layout), boulders=layout_boulders(records))
+    return Scene(cfg, terrain, shared_prototypes(cfg.rocks.model, cfg.rocks.prototypes, cfg.seed), rocks, first.camera)

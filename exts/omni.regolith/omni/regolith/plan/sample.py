@@ -11,6 +11,7 @@ record is complete: the Replicator backend applies it as-is.
 """
 from __future__ import annotations
 
+import dataclasses
 from functools import lru_cache
 
 import numpy as np
@@ -19,6 +20,7 @@ from ..config.scene import Config
 from ..scene.camera import rover_camera
 from ..scene.scatter import CAMERA_CLEARANCE_M
 from ..scene.terrain import make_heightfield
+from .record import FrameRecord
 
 CAMERA_RADIUS_FRACTION = 0.5  # cameras stand within this share of the rock spread of the centre
 
@@ -79,7 +81,7 @@ def layout_cameras(cfg: Config, layout: int) -> np.ndarray:
     return cameras
 
 
-def sample_frame(cfg: Config, index: int) -> dict:
+def sample_frame(cfg: Config, index: int) -> FrameRecord:
     """Sampled (not yet resolved) values of frame `index`."""
     rnd = cfg.randomization
     rng = np.random.default_rng([cfg.seed, 30, index])
@@ -107,9 +109,7 @@ def sample_frame(cfg: Config, index: int) -> dict:
         "hfov_deg": _uniform(rng, rnd.hfov_deg),
     }
     boulder = close_boulder(cfg, index, x, y, record["camera_yaw_deg"])
-    if boulder is not None:
-        record["close_boulder"] = boulder
-    return record
+    return FrameRecord(**record, close_boulder=None if boulder is None else tuple(boulder))
 
 
 def close_boulder(cfg: Config, index: int, x: float, y: float, yaw_deg: float) -> list | None:
@@ -144,18 +144,16 @@ def terrain_for(cfg: Config, terrain_seed: int):
     return _terrain(cfg, terrain_seed)
 
 
-def resolve_camera(cfg: Config, record: dict, width: int, height: int) -> dict:
+def resolve_camera(cfg: Config, record: FrameRecord, width: int, height: int) -> FrameRecord:
     """Add the camera pose (on the ground of this record's terrain) and OpenCV intrinsics."""
-    terrain = terrain_for(cfg, record["terrain_seed"])
-    pose = rover_camera(terrain, record["camera_x_m"], record["camera_y_m"], record["camera_height_m"],
-                        record["camera_yaw_deg"], record["camera_pitch_deg"], record["camera_roll_deg"],
-                        record["hfov_deg"])
-    return {**record, "camera": pose.to_dict(), "intrinsics": pose.intrinsics(width, height),
-            "cam_to_world": pose.cam_to_world().tolist()}
+    terrain = terrain_for(cfg, record.terrain_seed)
+    pose = rover_camera(terrain, record.camera_x_m, record.camera_y_m, record.camera_height_m,
+                        record.camera_yaw_deg, record.camera_pitch_deg, record.camera_roll_deg, record.hfov_deg)
+    return dataclasses.replace(record, camera=pose, intrinsics=pose.intrinsics(width, height))
 
 
 def sample_plan(cfg: Config, frames: int, width: int | None = None, height: int | None = None,
-                start: int = 0) -> list[dict]:
+                start: int = 0) -> list[FrameRecord]:
     """Frames `start` .. `frames - 1` of the plan at a resolution (default: the config's)."""
     w, h = width or cfg.render.width, height or cfg.render.height
     return [resolve_camera(cfg, sample_frame(cfg, i), w, h) for i in range(start, frames)]
@@ -163,4 +161,4 @@ def sample_plan(cfg: Config, frames: int, width: int | None = None, height: int 
 
 def layout_boulders(records) -> np.ndarray:
     """(k, 3) x, y, radius of the close boulders a layout's frames asked for."""
-    return np.array([r["close_boulder"] for r in records if r.get("close_boulder")], float).reshape(-1, 3)
+    return np.array([r.close_boulder for r in records if r.close_boulder], float).reshape(-1, 3)

@@ -13,13 +13,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..config.scene import Config
-from ..dataset.layout import frame_done
-from ..dataset.writer import DatasetWriter, prepare, remove_stale_temp_files, write_manifest
+from ..dataset.job import Job, open_job
+from ..dataset.writer import DatasetWriter
 from ..errors import ConfigError
-from ..plan.io import load_or_write_plan
 from ..plan.layout import layout_scene
-from ..plan.record import frame_params
-from ..plan.sample import layout_of
+from ..plan.record import FrameRecord
 
 
 @dataclass
@@ -46,7 +44,7 @@ def parse_shard(text: str | None) -> tuple[int, int]:
     return i, n
 
 
-def layout_geometry(cfg: Config, layout_records: list[dict]):
+def layout_geometry(cfg: Config, layout_records: list[FrameRecord]):
     """The renderable arrays of one layout (the headless hot path: no USD round trip)."""
     from .geometry import geometry_from_scene
 
@@ -56,53 +54,52 @@ def layout_geometry(cfg: Config, layout_records: list[dict]):
 def generate(cfg: Config, out: str | Path, frames: int, width: int | None = None, height: int | None = None,
              shard: tuple[int, int] = (0, 1), variant: str | None = None, workers: int = 4,
              progress: bool = True, star_texture=None) -> GenerateReport:
-    from tqdm import tqdm
-
+    """Render `frames` frames of `cfg`'s plan into the dataset `out` (resuming what is there)."""
     from ..scene.stars import star_texture as make_stars
     from .mitsuba import MitsubaRenderer
 
-    root = Path(out)
-    w, h = width or cfg.render.width, height or cfg.render.height
     if frames < 1:
         raise ConfigError(f"--frames {frames}: must be at least 1")
-    prepare(root, cfg, w, h)
-    remove_stale_temp_files(root)
-    plan = load_or_write_plan(root, cfg, frames, w, h)
-    todo = [r for r in plan if layout_of(r["index"], cfg) % shard[1] == shard[0] and not frame_done(root, r["index"])]
-    mine = sum(1 for r in plan if layout_of(r["index"], cfg) % shard[1] == shard[0])
-    groups = defaultdict(list)
-    for record in todo:
-        groups[record["layout"]].append(record)
+    job = open_job(cfg, out, frames, width or cfg.render.width, height or cfg.render.height, shard)
     stars = star_texture if star_texture is not None else make_stars(
         cfg.lighting.star_texture_width, cfg.lighting.star_count, cfg.seed)
-    renderer = MitsubaRenderer(w, h, cfg.render.spp, variant or cfg.render.variant, star_texture=stars,
-                               ground_bounce=cfg.render.ground_bounce)
+    renderer = MitsubaRenderer(job.width, job.height, cfg.render.spp, variant or cfg.render.variant,
+                               star_texture=stars, ground_bounce=cfg.render.ground_bounce)
     t0 = time.perf_counter()
-    timings = defaultdict(float)
-    bar = tqdm(total=len(todo), unit="frame", disable=not progress, desc=f"generate {root.name}", smoothing=0.1)
-    layouts = sorted(groups)
-    with DatasetWriter(root, workers=workers, depth_format=cfg.render.depth_format) as writer, ThreadPoolExecutor(1, thread_name_prefix="layout") as pre:
-        # the next layout's geometry (terrain, scatter, merge: numpy) is built while this one renders
-        upcoming = pre.submit(layout_geometry, cfg, groups[layouts[0]]) if layouts else None
+    timings = render_job(job, renderer, workers, progress)
+    seconds = time.perf_counter() - t0
+    timings["total_s"] = seconds
+    job.finish(renderer.info(), timings)
+    return GenerateReport(job.pending, job.mine - job.pending, seconds, renderer.variant)
+
+
+def render_job(job: Job, renderer, workers: int = 4, progress: bool = True) -> dict:
+    """Render and write every missing frame of `job`, layout by layout; returns timings (s).
+
+    The next layout's geometry (terrain, scatter, merge: numpy) is built on a thread while this
+    one renders, and files are encoded and written on the writer's threads."""
+    from tqdm import tqdm
+
+    cfg, timings = job.config, defaultdict(float)
+    layouts = list(job.todo)
+    bar = tqdm(total=job.pending, unit="frame", disable=not progress, desc=f"generate {job.root.name}", smoothing=0.1)
+    with DatasetWriter(job.root, workers=workers, depth_format=cfg.render.depth_format) as writer, \
+            ThreadPoolExecutor(1, thread_name_prefix="layout") as pre:
+        upcoming = pre.submit(layout_geometry, cfg, job.todo[layouts[0]]) if layouts else None
         for n, layout in enumerate(layouts):
             t = time.perf_counter()
             geometry = upcoming.result()
             if n + 1 < len(layouts):
-                upcoming = pre.submit(layout_geometry, cfg, groups[layouts[n + 1]])
+                upcoming = pre.submit(layout_geometry, cfg, job.todo[layouts[n + 1]])
             renderer.set_geometry(geometry)
             timings["geometry_s"] += time.perf_counter() - t
-            for record in groups[layout]:
+            for record in job.todo[layout]:
                 t = time.perf_counter()
-                result = renderer.render(frame_params(record), seed=record["index"])
+                result = renderer.render(record, seed=record.index)
                 timings["render_s"] += time.perf_counter() - t
                 t = time.perf_counter()
-                writer.write_frame(record["index"], result.rgb, result.mask, result.depth, record)
+                writer.write_frame(record.index, result.rgb, result.mask, result.depth)
                 timings["write_submit_s"] += time.perf_counter() - t
                 bar.update(1)
     bar.close()
-    seconds = time.perf_counter() - t0
-    timings["total_s"] = seconds
-    renderer_info = {"backend": "mitsuba", "variant": renderer.variant, "spp": cfg.render.spp,
-                     "shard": f"{shard[0]}/{shard[1]}"}
-    write_manifest(root, cfg, w, h, len(plan), renderer_info, dict(timings))
-    return GenerateReport(len(todo), mine - len(todo), seconds, renderer.variant)
+    return dict(timings)

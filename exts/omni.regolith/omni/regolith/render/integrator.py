@@ -3,10 +3,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..plan.record import FrameParams
+from ..plan.record import FrameRecord
 
 
-def ground_bounce_scale(frame: FrameParams, strength: float = 1.0) -> float:
+def ground_bounce_scale(frame: FrameRecord, strength: float = 1.0) -> float:
     """The frame's bounce-light scale: a face's fill radiance is albedo_face * scale * (1 - n_z) / 2.
 
     The ground is taken as an infinite Lambertian plane of the frame's regolith albedo lit by the

@@ -14,8 +14,8 @@ import numpy as np
 
 from .. import REGOLITH, ROCK, SKY
 from ..errors import RenderError
-from ..plan.record import FrameParams
-from ..scene.camera import sun_direction
+from ..plan.record import FrameRecord
+from ..scene.sun import sun_direction
 from .backend import choose_variant
 from .contract import RenderResult
 from .geometry import Geometry, pad_mesh, with_bound_anchors
@@ -43,6 +43,15 @@ class MitsubaRenderer:
         self._stars_flat = None
         self._octaves = None
         self._pixel_grid = None  # pixel-centre offsets from the principal point, on the device
+
+    def info(self) -> dict:
+        return {"backend": "mitsuba", "variant": self.variant, "spp": self.spp}
+
+    def set_layout(self, scene) -> None:
+        """The contract's entry: a layout's scene (generate prefetches `set_geometry`'s arrays instead)."""
+        from .geometry import geometry_from_scene
+
+        self.set_geometry(geometry_from_scene(scene))
 
     def set_geometry(self, geometry: Geometry) -> None:
         """Build the Mitsuba scene (this rebuilds the BVH: group frames per geometry)."""
@@ -99,7 +108,7 @@ class MitsubaRenderer:
         p.update()
         return mesh
 
-    def _apply(self, frame: FrameParams) -> None:
+    def _apply(self, frame: FrameRecord) -> None:
         mi, p = self.mi, self.params
         T = mi.ScalarTransform4f
         pose = frame.camera
@@ -123,7 +132,7 @@ class MitsubaRenderer:
         if self.ground_bounce > 0:
             self.scene.integrator().scale = ground_bounce_scale(frame, self.ground_bounce)
 
-    def _trace(self, frame: FrameParams):
+    def _trace(self, frame: FrameRecord):
         """One ray through each pixel centre: hit, shape id, planar depth and unit direction (device)."""
         import drjit as dr
 
@@ -168,7 +177,7 @@ class MitsubaRenderer:
         col = dr.minimum(mi.UInt32(phi * (w / (2 * dr.pi))), w - 1)
         return dr.gather(mi.Float, self._stars_flat, (row * w + col) * 3 + channel)
 
-    def render(self, frame: FrameParams, seed: int = 0) -> RenderResult:
+    def render(self, frame: FrameRecord, seed: int = 0) -> RenderResult:
         """RGB (spp samples), exact mask and depth; all per-pixel work stays on the device."""
         import drjit as dr
 

@@ -26,6 +26,12 @@ class Scene:
     camera: CameraPose
 
 
+def stage_seeds(cfg: Config) -> tuple[int, int]:
+    """(terrain seed, rock layout seed) of the config's own stage (not a frame plan's layouts)."""
+    tseed = cfg.terrain.seed + 7919 * cfg.seed
+    return tseed, tseed + 1
+
+
 def build_scene(cfg: Config, terrain_seed: int | None = None, layout_seed: int | None = None,
                 rock_count: int | None = None, rock_scale: float = 1.0, keep_clear=None,
                 terrain: Heightfield | None = None) -> Scene:
@@ -34,7 +40,7 @@ def build_scene(cfg: Config, terrain_seed: int | None = None, layout_seed: int |
     Without explicit seeds, the terrain and rock layout derive from the config's seeds; the
     frame plan passes its own `terrain_seed` / `layout_seed` (and may pass the cached terrain).
     """
-    tseed = cfg.terrain.seed + 7919 * cfg.seed if terrain_seed is None else terrain_seed
+    tseed = stage_seeds(cfg)[0] if terrain_seed is None else terrain_seed
     terrain = terrain or make_heightfield(cfg.terrain, cfg.craters, seed=tseed)
     cam_cfg = cfg.camera
     camera = rover_camera(terrain, cam_cfg.x_m, cam_cfg.y_m, cam_cfg.height_m, cam_cfg.yaw_deg,

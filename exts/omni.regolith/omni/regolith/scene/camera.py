@@ -73,8 +73,3 @@ def focal_length_mm(hfov_deg: float, sensor_width_mm: float) -> float:
     """USD/Replicator focal length giving this horizontal field of view."""
     return sensor_width_mm / 2.0 / np.tan(np.radians(hfov_deg) / 2.0)
 
-
-def sun_direction(elevation_deg: float, azimuth_deg: float) -> np.ndarray:
-    """Unit vector from the ground toward the sun; azimuth clockwise from +Y (north)."""
-    el, az = np.radians([elevation_deg, azimuth_deg])
-    return np.array([np.cos(el) * np.sin(az), np.cos(el) * np.cos(az), np.sin(el)])

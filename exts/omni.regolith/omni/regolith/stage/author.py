@@ -19,7 +19,8 @@ from .. import __version__
 from ..config.files import config_to_dict
 from ..config.scene import Config
 from ..scene.build import Scene
-from ..scene.camera import USD_FROM_OPENCV, focal_length_mm, sun_direction
+from ..scene.camera import USD_FROM_OPENCV, focal_length_mm
+from ..scene.sun import sun_frame
 
 STAR_TEXTURE = "stars.png"
 
@@ -88,14 +89,8 @@ def _lights(stage, cfg: Config, star_file: str) -> None:
     sun = UsdLux.DistantLight.Define(stage, "/World/Sun")
     sun.CreateAngleAttr(cfg.lighting.sun_angular_diameter_deg)
     sun.CreateIntensityAttr(cfg.lighting.sun_irradiance * 1000.0)
-    to_sun = sun_direction(cfg.lighting.sun_elevation_deg, cfg.lighting.sun_azimuth_deg)
-    # A DistantLight shines along its local -Z: point local +Z at the sun.
-    z = to_sun
-    x = np.cross([0.0, 0.0, 1.0], z) if abs(z[2]) < 0.999 else np.array([1.0, 0.0, 0.0])
-    x /= np.linalg.norm(x)
-    y = np.cross(z, x)
-    m = np.eye(4)
-    m[:3, 0], m[:3, 1], m[:3, 2] = x, y, z
+    m = np.eye(4)  # a DistantLight shines along its local -Z: local +Z points at the sun
+    m[:3, :3] = sun_frame(cfg.lighting.sun_elevation_deg, cfg.lighting.sun_azimuth_deg)
     UsdGeom.Xformable(sun).AddTransformOp().Set(Gf.Matrix4d(m.T.tolist()))
     sun.GetPrim().SetCustomDataByKey("regolith:elevation_deg", cfg.lighting.sun_elevation_deg)
     sun.GetPrim().SetCustomDataByKey("regolith:azimuth_deg", cfg.lighting.sun_azimuth_deg)

@@ -12,7 +12,7 @@ import numpy as np
 
 from ..config.scene import Config, config_from_dict
 from ..errors import StageError
-from ..plan.record import FrameParams, frame_from_config
+from ..plan.record import FrameRecord, stage_frame
 from ..render.geometry import Geometry
 from ..scene.camera import USD_FROM_OPENCV, CameraPose
 
@@ -63,7 +63,7 @@ def open_stage(path: str | Path):
     return stage
 
 
-def read_stage(stage) -> tuple[Geometry, FrameParams, Config]:
+def read_stage(stage) -> tuple[Geometry, FrameRecord, Config]:
     """Geometry, the stage's own frame (sun, camera, materials) and its config, from USD."""
     from pxr import UsdGeom
 
@@ -83,7 +83,7 @@ def read_stage(stage) -> tuple[Geometry, FrameParams, Config]:
     return geometry, _frame_from_stage(stage, cfg), cfg
 
 
-def _frame_from_stage(stage, cfg: Config) -> FrameParams:
+def _frame_from_stage(stage, cfg: Config) -> FrameRecord:
     from pxr import Usd, UsdGeom
 
     cam = UsdGeom.Camera(stage.GetPrimAtPath("/World/Rover/Camera"))
@@ -93,6 +93,6 @@ def _frame_from_stage(stage, cfg: Config) -> FrameParams:
     hfov = float(np.degrees(2 * np.arctan(gf.horizontalAperture / 2 / gf.focalLength)))
     pose = CameraPose(m[3, :3].copy(), rotation, hfov)
     sun = stage.GetPrimAtPath("/World/Sun")
-    frame = frame_from_config(cfg, pose)
+    frame = stage_frame(cfg, pose)
     return dataclasses.replace(frame, sun_elevation_deg=float(sun.GetCustomDataByKey("regolith:elevation_deg")),
                                sun_azimuth_deg=float(sun.GetCustomDataByKey("regolith:azimuth_deg")))

@@ -34,10 +34,11 @@ from .overlay import compose, rock_iou
 
 
 def drive_frames(cfg: Config, v: VideoConfig):
-    """(Scene with rocks kept off the track, [FrameParams per frame]) for this config and drive."""
-    from ..plan.record import frame_from_config
+    """(Scene with rocks kept off the track, [FrameRecord per frame]) for this config and drive."""
+    from ..plan.record import stage_frame
     from ..scene.build import build_scene
-    from .path import camera_poses, plan_drive, side_light_azimuth, track_points
+    from ..scene.sun import side_light_azimuth
+    from .path import camera_poses, plan_drive, track_points
 
     bare = build_scene(cfg, rock_count=0)
     n, step = v.frame_count, v.step_m
@@ -49,10 +50,10 @@ def drive_frames(cfg: Config, v: VideoConfig):
     scene = build_scene(cfg, terrain=bare.terrain, keep_clear=track_points(drive, n * step))
     end = poses[-1].position[:2] - poses[0].position[:2]
     heading = math.degrees(math.atan2(end[1], end[0])) if np.hypot(*end) > 0.5 else float(drive.heading_deg(0.0)[0])
-    azimuth = side_light_azimuth(heading) if v.sun_azimuth_deg < 0 else v.sun_azimuth_deg
-    base = frame_from_config(cfg, poses[0])
-    frames = [dataclasses.replace(base, camera=p, sun_elevation_deg=v.sun_elevation_deg, sun_azimuth_deg=azimuth,
-                                  exposure=cfg.render.exposure * v.exposure) for p in poses]
+    base = stage_frame(cfg, poses[0], v.width, v.height)
+    azimuth = side_light_azimuth(heading) if v.side_light else base.sun_azimuth_deg
+    frames = [dataclasses.replace(base, camera=p, sun_azimuth_deg=azimuth, exposure=base.exposure * v.exposure)
+              for p in poses]
     return scene, frames
 
 

@@ -152,12 +152,3 @@ def track_points(drive: Drive, upto_m: float, step_m: float = 0.5) -> np.ndarray
     """(k, 2) points along the driven part, for `scatter_rocks(keep_clear=...)`."""
     return drive.at(np.arange(0.0, min(upto_m, drive.length_m) + step_m, step_m))
 
-
-def side_light_azimuth(heading_deg: float, offset_deg: float = 70.0) -> float:
-    """Sun azimuth (clockwise from +Y, `sun_direction`'s convention) `offset_deg` left of a heading.
-
-    Side light across the drive gives long shadows across the view, neither flat front light nor
-    a backlit scene whose visible rock faces are all in shadow.
-    """
-    a = np.radians(heading_deg + offset_deg)  # CCW from +X
-    return float(np.degrees(np.arctan2(np.cos(a), np.sin(a))) % 360.0)
