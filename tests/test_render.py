@@ -10,7 +10,7 @@ from PIL import Image
 from omni.regolith import REGOLITH, ROCK, SKY
 from omni.regolith.scene.camera import look_rotation
 from omni.regolith.plan.record import stage_frame
-from omni.regolith.render.geometry import geometry_from_scene
+from omni.regolith.scene.geometry import geometry_from_scene
 from omni.regolith.render.mitsuba import MitsubaRenderer
 from omni.regolith.render.backend import choose_variant
 from omni.regolith.scene.build import build_scene

@@ -3,7 +3,7 @@ import pytest
 from pxr import Usd, UsdGeom, UsdLux, UsdSemantics
 
 from omni.regolith.scene.camera import focal_length_mm
-from omni.regolith.render.geometry import geometry_from_scene
+from omni.regolith.scene.geometry import geometry_from_scene
 from omni.regolith.stage.read import open_stage, read_stage
 from omni.regolith.stage.author import author_stage, write_stage
 from omni.regolith.scene.build import build_scene

@@ -191,11 +191,16 @@ def test_generate_memory_preflight_can_refuse(doc, tmp_path, monkeypatch):
     assert vm.state == "done" and vm.progress == 1.0
 
 
-def test_generate_without_memory_module_still_starts(doc, tmp_path, monkeypatch):
-    monkeypatch.setitem(sys.modules, "omni.regolith.memory", None)  # import fails like a missing module
+def test_generate_starts_when_the_preflight_itself_breaks(doc, tmp_path, monkeypatch):
+    import omni.regolith.memory as memory
+
+    def broken(*a, **k):
+        raise OSError("/proc/meminfo unreadable")
+
+    monkeypatch.setattr(memory, "verdict", broken)
     cancelled = []
     vm = GenerateViewModel(doc, out_dir=str(tmp_path), replicator_launcher=lambda r, v: lambda: cancelled.append(1))
-    assert vm.start() and vm.verdict.ok is None and "unavailable" in vm.verdict.message
+    assert vm.start() and vm.verdict.ok is None and "failed to run" in vm.verdict.message
     vm.cancel()
     assert cancelled == [1] and vm.state == "cancelled"
 

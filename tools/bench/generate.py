@@ -11,13 +11,10 @@ import json
 import resource
 import shutil
 import subprocess
-import sys
 import threading
 import tempfile
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "exts" / "omni.regolith"))
-sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 
 class GpuMemoryPoller:
@@ -52,7 +49,7 @@ def main() -> None:
     args = ap.parse_args()
     w, h = (int(v) for v in args.resolution.split("x"))
 
-    from render import device_name
+    from omni.regolith.hardware import device_name
     from omni.regolith.config.files import load_config, replace
     from omni.regolith.render.generate import generate
 
@@ -66,7 +63,7 @@ def main() -> None:
     disk = sum(p.stat().st_size for p in out.rglob("*") if p.is_file())
     target = 100.0 if report.variant.startswith("cuda") else 4.0
     fps = report.frames_per_s
-    result = {"bench": "generate", "device": device_name(report.variant), "variant": report.variant,
+    result = {"bench": "generate", "device": device_name(report.variant.startswith("cuda")), "variant": report.variant,
               "resolution": f"{w}x{h}", "frames": args.frames, "workers": args.workers,
               "frames_per_s": round(fps, 2), "seconds": round(report.seconds, 2), "peak_rss_gib": round(peak_gib, 2),
               "gpu_peak_mib": gpu_peak, "timings_s": {k: round(v, 2) for k, v in timings.items()}, "bytes_per_frame": disk // max(1, args.frames),

@@ -11,11 +11,8 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
-import sys
 import time
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "exts" / "omni.regolith"))
 
 
 def main() -> None:
@@ -30,7 +27,7 @@ def main() -> None:
     from omni.regolith.scene.camera import look_rotation
     from omni.regolith.config.files import load_config
     from omni.regolith.plan.record import stage_frame
-    from omni.regolith.render.geometry import geometry_from_scene
+    from omni.regolith.scene.geometry import geometry_from_scene
     from omni.regolith.scene.build import build_scene
 
     variant = choose_variant("auto")

@@ -9,24 +9,14 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import json
-import os
-import platform
-import sys
 import tempfile
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "exts" / "omni.regolith"))
+from omni.regolith.hardware import device_name
 
 
-def device_name(variant: str) -> str:
-    if variant.startswith("cuda"):
-        try:
-            import torch
-            return torch.cuda.get_device_name(0)
-        except Exception:  # noqa: BLE001
-            return "CUDA GPU"
-    return f"{os.cpu_count()} CPU cores ({platform.processor() or platform.machine()})"
+
 
 
 def main() -> None:
@@ -42,7 +32,7 @@ def main() -> None:
     from omni.regolith.scene.camera import look_rotation
     from omni.regolith.config.files import load_config
     from omni.regolith.plan.record import stage_frame
-    from omni.regolith.render.geometry import geometry_from_scene
+    from omni.regolith.scene.geometry import geometry_from_scene
     from omni.regolith.render.mitsuba import MitsubaRenderer
     from omni.regolith.scene.build import build_scene
     from omni.regolith.scene.stars import star_texture
@@ -73,7 +63,7 @@ def main() -> None:
     elapsed = time.perf_counter() - t
     fps = args.frames / elapsed
     target = 150.0 if renderer.variant.startswith("cuda") else 5.0
-    result = {"bench": "render", "device": device_name(renderer.variant), "variant": renderer.variant,
+    result = {"bench": "render", "device": device_name(renderer.variant.startswith("cuda")), "variant": renderer.variant,
               "resolution": f"{w}x{h}", "spp": cfg.render.spp, "ground_bounce": cfg.render.ground_bounce, "frames": args.frames,
               "terrain_triangles": int(len(geometry.terrain_triangles)), "rock_triangles": int(len(geometry.rock_triangles)),
               "frames_per_s": round(fps, 2), "ms_per_frame": round(1000 / fps, 2), "bvh_build_s": round(bvh_s, 3),

@@ -16,16 +16,15 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import platform
 import statistics
-import sys
 import tempfile
 import time
 from pathlib import Path
 
+from omni.regolith.hardware import device_name
+
 import numpy as np
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "exts" / "omni.regolith"))
 
 TRAIN_TARGET, GPU_MS_TARGET, CPU_MS_TARGET = 600.0, 2.0, 150.0
 
@@ -72,12 +71,6 @@ def synthetic_dataset(root: Path, frames: int, size: int) -> Path:
     return root
 
 
-def device_name(device) -> str:
-    import torch
-
-    if device.type == "cuda":
-        return torch.cuda.get_device_name(device)
-    return f"{os.cpu_count()} CPU cores ({platform.processor() or platform.machine()})"
 
 
 def sync(device):
@@ -234,7 +227,7 @@ def main() -> None:
     args.steps = args.steps or (50 if gpu else 3)
     args.warmup = args.warmup if args.warmup is not None else (5 if gpu else 1)
     args.workers = args.workers if args.workers is not None else (min(14, max(1, (os.cpu_count() or 2) - 2)) if gpu else 0)
-    name = device_name(device)
+    name = device_name(device.type == "cuda")
     print(f"device: {name}; torch {torch.__version__}; {os.cpu_count()} CPU cores", flush=True)
     result = {"bench": "train", "device": name, "torch": torch.__version__, "model": args.model,
               "image_size": args.image_size, "batch_size": args.batch_size, "workers": args.workers,

@@ -11,9 +11,7 @@ import argparse
 import resource
 import subprocess
 import sys
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "exts" / "omni.regolith"))
 
 
 def peak_bytes(model: str, batch: int, size: int, device: str) -> int:

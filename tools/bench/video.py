@@ -10,25 +10,15 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import json
-import os
-import platform
 import sys
 import tempfile
 from pathlib import Path
 
+from omni.regolith.hardware import device_name
+
 ROOT = Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(ROOT / "exts" / "omni.regolith"))
 
 
-def device_name() -> str:
-    try:
-        import torch
-
-        if torch.cuda.is_available():
-            return torch.cuda.get_device_name(0)
-    except Exception:  # noqa: BLE001 - a name for the report, never a failure
-        pass
-    return f"{os.cpu_count()} CPU cores ({platform.processor() or platform.machine()})"
 
 
 def pick_model(choice: str):

@@ -24,7 +24,7 @@
 # length of `train` (default 44) and `tune` (default 8).
 # Usage: bash tools/device/default_model.sh data|valset|valsets|train|wait|export|finetune|sweep|video|tune|tunewait|tuneexport [SECONDS]
 set -u
-source "$(dirname "$0")/../device_env.sh"  # needs .devwheels/ carried: tools/device/make_wheels.sh builds it
+source "$(dirname "$0")/env.sh"  # needs .devwheels/ carried: tools/device/make_wheels.sh builds it
 W=_out/gpu
 OUT=${OUT:-_out/gpu/export}
 RUN=${RUN:-$W/run_b0}
@@ -65,7 +65,7 @@ case "$1" in
       $( [ -f $W/r1024/checkpoint.pt ] && echo --resume ) --json-progress > $W/r1024.log 2>&1 < /dev/null &
     sleep 60; tail -n 2 $W/r1024.log | cut -c1-300 ;;
   sweep)  # MODEL (default: the embedded default model) on the validation set at larger inputs, and the oracle ceilings
-    timeout "${2:-150}" python3 tools/input_size_sweep.py ${VAL:-$W/val1k} --model "${MODEL:-exts/omni.regolith/data/models/default}" \
+    timeout "${2:-150}" python3 experiments/input_size_sweep.py ${VAL:-$W/val1k} --model "${MODEL:-exts/omni.regolith/data/models/default}" \
       --sizes ${SIZES:-512 768 1024} --limit ${LIMIT:-300} ${NO_ORACLE:+--no-oracle} 2>&1 | grep -v Loading ;;
   video)  # the 20 s 1280x720 drive with MODEL (default: the embedded default model)
     timeout "${2:-200}" python3 -m omni.regolith.cli render --model "${MODEL:-exts/omni.regolith/data/models/default}" --out "$OUT"/drive720.mp4 \

@@ -5,19 +5,21 @@ stop before its end (its weights of the last finished epoch; input size from the
 `train_config.json` beside it).
 Usage: python3 tools/device/export_fp16.py SRC OUT_DIR
 """
+import argparse
 import json
-import sys
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "exts" / "omni.regolith"))
+from omni.regolith.learn.model import build_model, read_preprocessor, save_model
 
-from omni.regolith.learn.model import build_model, read_preprocessor, save_model  # noqa: E402
-
-src, dst = Path(sys.argv[1]), Path(sys.argv[2])
+ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+ap.add_argument("src", type=Path, help="model dir or a run's checkpoint.pt")
+ap.add_argument("out", type=Path, help="where the fp16 model dir goes")
+args = ap.parse_args()
+src, dst = args.src, args.out
 if src.is_file():
     import torch
 
-    state = torch.load(src, map_location="cpu", weights_only=False)
+    state = torch.load(src, map_location="cpu", weights_only=True)  # never unpickle code from a checkpoint
     run = json.loads((src.parent / "train_config.json").read_text())["config"]
     model = build_model(run.get("model", "b0"))
     model.load_state_dict(state["model"])

@@ -29,7 +29,7 @@
 # Smoke test on a laptop: LOCAL=1 DEV=cpu NF=8 NV=4 RES="--resolution 96x96" S=64 L=128 BS=2 WK=2 \
 #   E1=1 E3=1 ET=1 EL=1 EB=1 VIDEO_SECONDS=60 VIDEO="--resolution 96x64 --frames 4 --spp 1" bash tools/device/parallel_runs.sh data (then the others)
 set -u
-[ -n "${LOCAL:-}" ] || source "$(dirname "$0")/../device_env.sh"  # needs .devwheels/ carried
+[ -n "${LOCAL:-}" ] || source "$(dirname "$0")/env.sh"  # needs .devwheels/ carried
 W=${W:-_out/gpu}
 OUT=${OUT:-_out/gpu/export}
 NGPU=$(nvidia-smi -L 2>/dev/null | grep -c GPU); [ "$NGPU" -ge 1 ] || NGPU=1
@@ -101,7 +101,7 @@ case "$1" in
     done
     tar -cf "$OUT"/logs.tar -C $W $(cd $W && ls *.log picked.txt stats.txt stats/stats.png 2>/dev/null)
     sweep() {  # sweep GPU NAME MODEL SIZES: score on the test set, at most SWEEP_SECONDS
-      CUDA_VISIBLE_DEVICES=$1 timeout ${SWEEP_SECONDS:-200} python3 tools/input_size_sweep.py $W/test1k --model $3 \
+      CUDA_VISIBLE_DEVICES=$1 timeout ${SWEEP_SECONDS:-200} python3 experiments/input_size_sweep.py $W/test1k --model $3 \
         --sizes $4 --limit ${TEST_LIMIT:-500} --no-oracle 2>&1 | grep -v Loading | sed "s|^|$2: |" > $W/x/sweep_$2.txt
     }
     if [ $PLAN = r1024 ]; then

@@ -10,7 +10,7 @@
 #   each tar unpacked into _out/fidelity/e40_<m> first
 # and report synthetic vs real transfer for both, whichever way it comes out (docs/results.md).
 set -u
-source "$(dirname "$0")/../device_env.sh"  # needs .devwheels/ carried: tools/device/make_wheels.sh builds it
+source "$(dirname "$0")/env.sh"  # needs .devwheels/ carried: tools/device/make_wheels.sh builds it
 W=_out/gpu
 OUT=${OUT:-_out/gpu/fidelity}
 E=${EPOCHS:-40}

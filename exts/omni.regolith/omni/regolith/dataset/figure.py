@@ -23,10 +23,27 @@ def plot_stats(stats: dict, root, path, thumbs: int = 12) -> Path:
     fig = Figure(figsize=(16, 3.6 + 2.4 * prow + 5.5), dpi=90, layout="constrained")
     FigureCanvasAgg(fig)
     grid = fig.add_gridspec(3, 1, height_ratios=[3.6, 2.4 * prow + 1e-3, 5.5])
-    top = grid[0].subgridspec(1, 3, wspace=0.05)
-    pgrid = grid[1].subgridspec(max(prow, 1), cols, wspace=0.08, hspace=0.1)
     names, ids = list(stats["classes"]), [c["id"] for c in stats["classes"].values()]
     colors = [np.array(COLORS[i]) / 255 for i in ids]
+    _class_and_rock_panels(fig, grid[0].subgridspec(1, 3, wspace=0.05), stats, names, colors)
+    pgrid = grid[1].subgridspec(max(prow, 1), cols, wspace=0.08, hspace=0.1)
+    for k, (name, p) in enumerate(params.items()):
+        ax = fig.add_subplot(pgrid[k // cols, k % cols])
+        h = p["histogram"]
+        ax.stairs(h["counts"], h["edges"], fill=True, color="#5a7fa8")
+        ax.set_title(name, fontsize=9)
+        ax.tick_params(labelsize=7)
+    _contact_sheet(fig, grid[2], root, np.asarray(stats["per_frame"]["index"]), thumbs)
+    fig.legend(handles=[Patch(color=np.array(COLORS[i]) / 255, label=n) for n, i in zip(names, ids)],
+               loc="outside lower center", ncol=len(names), fontsize=10, frameon=False)
+    fig.suptitle(f"{stats['dataset']}: {stats['frames_analyzed']} frames analyzed", fontsize=12)
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png")  # constrained layout already fits; "tight" would draw twice
+    return atomic_write_bytes(path, buf.getvalue())
+
+
+def _class_and_rock_panels(fig, top, stats: dict, names: list, colors: list) -> None:
+    """Pixel share per class, per-frame class shares, rock components per frame."""
     ax = fig.add_subplot(top[0])
     share = [stats["classes"][n]["pixel_share"] * 100 for n in names]
     ax.bar(names, share, color=colors)
@@ -52,16 +69,13 @@ def plot_stats(stats: dict, root, path, thumbs: int = 12) -> Path:
         ax.axvline(np.mean(layout), color="k", ls="--", label=f"layout rock_count mean {np.mean(layout):.0f}")
     ax.legend(fontsize=8)
     ax.set(title="rocks per frame", xlabel="connected rock components", ylabel="frames")
-    for k, (name, p) in enumerate(params.items()):
-        ax = fig.add_subplot(pgrid[k // cols, k % cols])
-        h = p["histogram"]
-        ax.stairs(h["counts"], h["edges"], fill=True, color="#5a7fa8")
-        ax.set_title(name, fontsize=9)
-        ax.tick_params(labelsize=7)
-    order = np.asarray(pf["index"])
+
+
+def _contact_sheet(fig, cell, root, order: np.ndarray, thumbs: int) -> None:
+    """Evenly spread frames with their masks blended over, two rows."""
     picks = list(dict.fromkeys(order[np.linspace(0, len(order) - 1, min(thumbs, len(order))).astype(int)].tolist()))
     ncol = -(-len(picks) // 2)
-    sheet = grid[2].subgridspec(2, ncol, wspace=0.02, hspace=0.02)
+    sheet = cell.subgridspec(2, ncol, wspace=0.02, hspace=0.02)
     for k, index in enumerate(picks):
         ax = fig.add_subplot(sheet[k // ncol, k % ncol])
         ax.set_axis_off()
@@ -70,12 +84,6 @@ def plot_stats(stats: dict, root, path, thumbs: int = 12) -> Path:
         except Exception:  # noqa: BLE001 - a broken file is --check's business, not the figure's
             ax.text(0.5, 0.5, "unreadable", ha="center", transform=ax.transAxes)
         ax.set_title(frame_stem(index), fontsize=8)
-    fig.legend(handles=[Patch(color=np.array(COLORS[i]) / 255, label=n) for n, i in zip(names, ids)],
-               loc="outside lower center", ncol=len(names), fontsize=10, frameon=False)
-    fig.suptitle(f"{stats['dataset']}: {stats['frames_analyzed']} frames analyzed", fontsize=12)
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png")  # constrained layout already fits; "tight" would draw twice
-    return atomic_write_bytes(path, buf.getvalue())
 
 
 def _overlay(root, index: int, side: int = 256) -> np.ndarray:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import os
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -105,18 +106,20 @@ def _safe(fn):
     return wrapped
 
 
-def compute_stats(root, sample: int | None = None, workers: int | None = None, progress: bool = True,
-                  seed: int = 0) -> dict:
-    """Statistics of a dataset folder as a JSON-able dict (the content of stats.json)."""
-    root = dataset_dir(root)
-    warnings: list[str] = []
-    records = read_records(root, warnings)
-    masks = scan_files(root, "mask")
-    if not masks:
-        raise DatasetError(f"{root}: no frames (mask/NNNNN.png) found; is this a dataset folder?")
-    indices = np.array(sorted(masks))
-    if sample and sample < len(indices):
-        indices = np.sort(np.random.default_rng(seed).choice(indices, sample, replace=False))
+@dataclass
+class MaskTally:
+    """Per analyzed frame: pixel counts per class id, pixels outside the classes, rock components."""
+
+    indices: np.ndarray
+    counts: np.ndarray  # (frames, classes)
+    other: np.ndarray
+    components: np.ndarray
+    areas: list  # rock component areas per frame
+    sizes: dict  # "WxH" -> frames
+
+
+def tally_masks(masks: dict, indices: np.ndarray, warnings: list, workers=None, progress=True) -> MaskTally:
+    """Decode the masks of `indices` (threads); an unreadable one becomes a warning, not a failure."""
     ids = sorted(CLASSES)
     counts = np.zeros((len(indices), len(ids)), np.int64)
     other = np.zeros(len(indices), np.int64)
@@ -133,45 +136,66 @@ def compute_stats(root, sample: int | None = None, workers: int | None = None, p
         areas.append(a)
         key = f"{shape[1]}x{shape[0]}"
         sizes[key] = sizes.get(key, 0) + 1
-    indices, counts, other, components = indices[ok], counts[ok], other[ok], components[ok]
-    if not len(indices):
+    return MaskTally(indices[ok], counts[ok], other[ok], components[ok], areas, sizes)
+
+
+def compute_stats(root, sample: int | None = None, workers: int | None = None, progress: bool = True,
+                  seed: int = 0) -> dict:
+    """Statistics of a dataset folder as a JSON-able dict (the content of stats.json)."""
+    root = dataset_dir(root)
+    warnings: list[str] = []
+    records = read_records(root, warnings)
+    masks = scan_files(root, "mask")
+    if not masks:
+        raise DatasetError(f"{root}: no frames (mask/NNNNN.png) found; is this a dataset folder?")
+    indices = np.array(sorted(masks))
+    if sample and sample < len(indices):
+        indices = np.sort(np.random.default_rng(seed).choice(indices, sample, replace=False))
+    t = tally_masks(masks, indices, warnings, workers, progress)
+    if not len(t.indices):
         raise DatasetError(f"{root}: no readable mask; run `regolith stats {root} --check`")
-    pixels = counts.sum(1) + other
-    shares = counts / pixels[:, None]
-    present = [records.get(int(i)) for i in indices]
-    layout = [parameter_value(r, "rock_count") if r else None for r in present]
     all_records = [records[i] for i in sorted(masks) if i in records]
-    stats = {
+    return {
         "dataset": str(root.resolve()),
         "generated_by": f"regolith stats {__version__}",
         "frames": len(masks),
         "frames_in_plan": len(records),
         "parameter_frames": len(all_records),  # parameters cover every frame on disk, not just the sample
-        "frames_analyzed": int(len(indices)),
+        "frames_analyzed": int(len(t.indices)),
         "sample": int(sample) if sample and sample < len(masks) else None,
-        "resolutions": dict(sorted(sizes.items(), key=lambda kv: -kv[1])),
+        "resolutions": dict(sorted(t.sizes.items(), key=lambda kv: -kv[1])),
         "bytes": disk_bytes(root),
-        "classes": {CLASSES[k]: {"id": k, "pixel_share": float(counts[:, j].sum() / pixels.sum()),
-                                 "frames_present": int((counts[:, j] > 0).sum()),
-                                 "per_frame_share": summarize(shares[:, j])} for j, k in enumerate(ids)},
-        "pixels_outside_classes": int(other.sum()),
-        "frames_with_sky": int((counts[:, ids.index(SKY)] > 0).sum()),
-        "rocks": {"connectivity": 8,
-                  "components_per_frame": summarize(components, HIST_BINS),
-                  "frames_without_rocks": int((components == 0).sum()),
-                  "component_area_px": summarize(np.concatenate(areas) if areas else []),
-                  "layout_rock_count": summarize([v for v in layout if v is not None])},
+        **_mask_sections(t, records),
         "parameters": {name: s for name in PARAMETERS
                        if (s := summarize([v for r in all_records if (v := parameter_value(r, name)) is not None],
                                           HIST_BINS))},
         "terrains": len({r.terrain_seed for r in all_records}),
         "layouts": len({(r.terrain_seed, r.layout_seed) for r in all_records}),
-        "per_frame": {"index": indices.tolist(),
-                      **{f"{CLASSES[k]}_share": np.round(shares[:, j], 6).tolist() for j, k in enumerate(ids)},
-                      "rock_components": components.tolist(), "layout_rock_count": layout},
         "warnings": warnings,
     }
-    return stats
+
+
+def _mask_sections(t: MaskTally, records: dict) -> dict:
+    """The class, sky, rock and per-frame sections of stats.json from the mask tally."""
+    ids = sorted(CLASSES)
+    pixels = t.counts.sum(1) + t.other
+    shares = t.counts / pixels[:, None]
+    layout = [parameter_value(r, "rock_count") if (r := records.get(int(i))) else None for i in t.indices]
+    return {
+        "classes": {CLASSES[k]: {"id": k, "pixel_share": float(t.counts[:, j].sum() / pixels.sum()),
+                                 "frames_present": int((t.counts[:, j] > 0).sum()),
+                                 "per_frame_share": summarize(shares[:, j])} for j, k in enumerate(ids)},
+        "pixels_outside_classes": int(t.other.sum()),
+        "frames_with_sky": int((t.counts[:, ids.index(SKY)] > 0).sum()),
+        "rocks": {"connectivity": 8,
+                  "components_per_frame": summarize(t.components, HIST_BINS),
+                  "frames_without_rocks": int((t.components == 0).sum()),
+                  "component_area_px": summarize(np.concatenate(t.areas) if t.areas else []),
+                  "layout_rock_count": summarize([v for v in layout if v is not None])},
+        "per_frame": {"index": t.indices.tolist(),
+                      **{f"{CLASSES[k]}_share": np.round(shares[:, j], 6).tolist() for j, k in enumerate(ids)},
+                      "rock_components": t.components.tolist(), "layout_rock_count": layout},
+    }
 
 
 def _size(n: float) -> str:

@@ -46,7 +46,7 @@ def parse_shard(text: str | None) -> tuple[int, int]:
 
 def layout_geometry(cfg: Config, layout_records: list[FrameRecord]):
     """The renderable arrays of one layout (the headless hot path: no USD round trip)."""
-    from .geometry import geometry_from_scene
+    from ..scene.geometry import geometry_from_scene
 
     return geometry_from_scene(layout_scene(cfg, layout_records))
 

@@ -1,38 +1,11 @@
-"""Renderable geometry: terrain and merged rocks as flat arrays, plus the padding tricks that
-keep Mitsuba's compiled kernels valid across layouts.
-
-Building from the in-memory Scene skips the USD round trip on the hot path of dataset
-generation; `stage.read` gives the same arrays from a USD stage (a test checks both agree).
-"""
+"""Mitsuba-side geometry: the padding tricks that keep compiled kernels valid across layouts."""
 from __future__ import annotations
-
-from dataclasses import dataclass
 
 import numpy as np
 
-from ..scene.scatter import merge_instances
-
-
-@dataclass(frozen=True)
-class Geometry:
-    terrain_points: np.ndarray  # (v, 3) float32
-    terrain_triangles: np.ndarray  # (f, 3) int32
-    terrain_normals: np.ndarray  # (v, 3) float32
-    terrain_uvs: np.ndarray  # (v, 2) float32, 0..1 across the terrain
-    rock_points: np.ndarray
-    rock_triangles: np.ndarray
-    terrain_size_m: float
-
-
-def geometry_from_scene(scene) -> Geometry:
-    hf = scene.terrain
-    rp, rt = merge_instances(scene.prototypes, scene.rocks)
-    return Geometry(hf.points(), hf.triangles(), hf.normals(), hf.uvs(), rp, rt, hf.size_m)
-
+from ..scene.geometry import Geometry
 
 PAD_TRIANGLES = 16384
-
-
 ANCHOR_HEIGHT_M = 1000.0
 
 

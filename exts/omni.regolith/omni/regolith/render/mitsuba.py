@@ -15,10 +15,11 @@ import numpy as np
 from .. import REGOLITH, ROCK, SKY
 from ..errors import RenderError
 from ..plan.record import FrameRecord
+from ..scene.geometry import Geometry
 from ..scene.sun import sun_direction
 from .backend import choose_variant
 from .contract import RenderResult
-from .geometry import Geometry, pad_mesh, with_bound_anchors
+from .geometry import pad_mesh, with_bound_anchors
 from .integrator import bounce_integrator, ground_bounce_scale
 from .textures import TEXTURE_SIZE, texture_octaves, texture_weights
 
@@ -49,7 +50,7 @@ class MitsubaRenderer:
 
     def set_layout(self, scene) -> None:
         """The contract's entry: a layout's scene (generate prefetches `set_geometry`'s arrays instead)."""
-        from .geometry import geometry_from_scene
+        from ..scene.geometry import geometry_from_scene
 
         self.set_geometry(geometry_from_scene(scene))
 

@@ -13,8 +13,8 @@ import numpy as np
 from ..config.scene import Config, config_from_dict
 from ..errors import StageError
 from ..plan.record import FrameRecord, stage_frame
-from ..render.geometry import Geometry
 from ..scene.camera import USD_FROM_OPENCV, CameraPose
+from ..scene.geometry import Geometry
 
 
 def _array(attr, dtype):

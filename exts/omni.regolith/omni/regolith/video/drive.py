@@ -29,7 +29,7 @@ from ..config.scene import Config
 from ..config.video import NOT_IDENTITY, VideoConfig
 from ..errors import ConfigError
 from .cinematic import CinematicRenderer
-from .encode import encode_frames
+from .encode import encode_frames, video_frame_path
 from .overlay import compose, rock_iou
 
 
@@ -144,10 +144,6 @@ def render_video(cfg: Config, out, video: VideoConfig = VideoConfig(), model=Non
     `model`: a model dir / RUN_DIR, a loaded `Segmenter`, or None for the embedded default model;
     `no_model`: ground-truth overlay only. `on_frame(index)` is called after each new frame.
     """
-    from collections import deque
-
-    from tqdm import tqdm
-
     out = Path(out)
     if out.suffix.lower() != ".mp4":
         raise ConfigError(f"--out {out}: the video must be an .mp4 file")
@@ -160,57 +156,80 @@ def render_video(cfg: Config, out, video: VideoConfig = VideoConfig(), model=Non
     identity = {k: v for k, v in dataclasses.asdict(video).items() if k not in NOT_IDENTITY}
     _claim(work, {"config": config_to_dict(cfg), "video": identity, "model": model_id}, fresh)
     n = video.frame_count
-    todo = [i for i in range(n) if not (work / f"{i:06d}.png").exists()]
+    todo = [i for i in range(n) if not video_frame_path(work, i).exists()]
     t0 = time.perf_counter()
     timings = {"setup_s": 0.0, "render_s": 0.0, "predict_s": 0.0, "compose_s": 0.0, "encode_s": 0.0}
-    renderer = None
+    variant_used = None
     if todo:
-        from ..learn.inference import Segmenter
-        from ..render.geometry import geometry_from_scene
-        from ..scene.stars import star_texture
-
-        if not progress:  # transformers' own "Loading weights" bar
-            from transformers.utils import logging as hf_logging
-
-            hf_logging.disable_progress_bar()
-        seg = None if source is None else source if isinstance(source, Segmenter) else Segmenter.load(source, device)
-        if seg is not None and seg.precision == "fp32":
-            seg.model.float()  # a model exported in fp16 (tools/device/default_model.sh) would fail on CPU
-        scene, frames = drive_frames(cfg, video)
-        stars = star_texture(cfg.lighting.star_texture_width, cfg.lighting.star_count, cfg.seed)
-        renderer = CinematicRenderer(video.width, video.height, video.spp, video.sun_passes,
-                                     cfg.lighting.sun_angular_diameter_deg, variant or cfg.render.variant, stars,
-                                     cfg.render.ground_bounce)
-        renderer.set_geometry(geometry_from_scene(scene))
-        timings["setup_s"] = time.perf_counter() - t0
-        bar = tqdm(total=n, initial=n - len(todo), unit="frame", desc=f"render {out.name}", disable=not progress)
-        pending: deque = deque()
-        with ThreadPoolExecutor(2, thread_name_prefix="png") as pool:  # PNG encode overlaps the next render
-            for i in todo:
-                t = time.perf_counter()
-                res = renderer.render(frames[i], seed=i)
-                t1 = time.perf_counter()
-                pred = None if seg is None else seg.predict(res.rgb)
-                t2 = time.perf_counter()
-                iou, cm = rock_iou(res.mask, pred) if pred is not None else (None, None)
-                frame = compose(res.rgb, res.mask, pred, video.layout, video.overlay, video.alpha,
-                                video.regolith_alpha, iou)
-                meta = {"index": i, "confusion": None if cm is None else cm.tolist()}
-                pending.append(pool.submit(_write_frame, work / f"{i:06d}.png", frame, meta))
-                while len(pending) > 4:  # bounded: never more than a few frames in memory
-                    pending.popleft().result()
-                timings["render_s"] += t1 - t
-                timings["predict_s"] += t2 - t1
-                timings["compose_s"] += time.perf_counter() - t2
-                bar.update(1)
-                if on_frame is not None:
-                    on_frame(i)
-            for f in pending:
-                f.result()
-        bar.close()
+        variant_used = _render_frames(cfg, video, work, todo, source, device, variant, progress, on_frame, timings)
     path, poster, encoder, size, iou = encode_frames(work, n, out, video.fps, video.quality, video.encoder,
                                                      progress, timings)
     if not keep_frames:
         shutil.rmtree(work, ignore_errors=True)
     return VideoReport(path, poster, encoder, n, len(todo), n - len(todo), size, time.perf_counter() - t0,
-                       {k: round(v, 3) for k, v in timings.items()}, renderer.variant if renderer else None, iou)
+                       {k: round(v, 3) for k, v in timings.items()}, variant_used, iou)
+
+
+def _load_segmenter(source, device, progress: bool):
+    """The model to overlay (None: ground truth only), in fp32 off CUDA."""
+    from ..learn.inference import Segmenter
+
+    if source is None:
+        return None
+    if not progress:  # transformers' own "Loading weights" bar
+        from transformers.utils import logging as hf_logging
+
+        hf_logging.disable_progress_bar()
+    seg = source if isinstance(source, Segmenter) else Segmenter.load(source, device)
+    if seg.precision == "fp32":
+        seg.model.float()  # a model exported in fp16 would fail on CPU
+    return seg
+
+
+def _render_frames(cfg, video, work: Path, todo: list, source, device, variant, progress, on_frame,
+                   timings: dict) -> str:
+    """Render, segment, compose and store the `todo` frames; returns the Mitsuba variant used."""
+    from collections import deque
+
+    from tqdm import tqdm
+
+    from ..scene.geometry import geometry_from_scene
+    from ..scene.stars import star_texture
+
+    t0 = time.perf_counter()
+    seg = _load_segmenter(source, device, progress)
+    scene, frames = drive_frames(cfg, video)
+    stars = star_texture(cfg.lighting.star_texture_width, cfg.lighting.star_count, cfg.seed)
+    renderer = CinematicRenderer(video.width, video.height, video.spp, video.sun_passes,
+                                 cfg.lighting.sun_angular_diameter_deg, variant or cfg.render.variant, stars,
+                                 cfg.render.ground_bounce)
+    renderer.set_geometry(geometry_from_scene(scene))
+    timings["setup_s"] = time.perf_counter() - t0
+    n = video.frame_count
+    bar = tqdm(total=n, initial=n - len(todo), unit="frame", desc=f"render {work.name[:-len('.frames')]}",
+               disable=not progress)
+    pending: deque = deque()
+    with ThreadPoolExecutor(2, thread_name_prefix="png") as pool:  # PNG encode overlaps the next render
+        for i in todo:
+            t = time.perf_counter()
+            res = renderer.render(frames[i], seed=i)
+            t1 = time.perf_counter()
+            pred = None if seg is None else seg.predict(res.rgb)
+            t2 = time.perf_counter()
+            iou, cm = rock_iou(res.mask, pred) if pred is not None else (None, None)
+            frame = compose(res.rgb, res.mask, pred, video.layout, video.overlay, video.alpha,
+                            video.regolith_alpha, iou)
+            meta = {"index": i, "confusion": None if cm is None else cm.tolist()}
+            pending.append(pool.submit(_write_frame, video_frame_path(work, i), frame, meta))
+            while len(pending) > 4:  # bounded: never more than a few frames in memory
+                pending.popleft().result()
+            timings["render_s"] += t1 - t
+            timings["predict_s"] += t2 - t1
+            timings["compose_s"] += time.perf_counter() - t2
+            bar.update(1)
+            if on_frame is not None:
+                on_frame(i)
+        for f in pending:
+            f.result()
+    bar.close()
+    return renderer.variant

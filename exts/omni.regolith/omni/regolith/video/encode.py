@@ -80,6 +80,11 @@ class Encoder:
             self.writer.release()
 
 
+def video_frame_path(work: Path, index: int) -> Path:
+    """A finished, composited video frame in the work folder (six digits: frame order = name order)."""
+    return work / f"{index:06d}.png"
+
+
 def encode_frames(work: Path, n: int, out: Path, fps: float, quality: int = 8, encoder_kind: str = "auto",
                   progress: bool = True, timings=None):
     """Stream `work`/000000.png.. into `out` (atomically) and write the poster; returns
@@ -93,7 +98,7 @@ def encode_frames(work: Path, n: int, out: Path, fps: float, quality: int = 8, e
     from ..learn.metrics import per_class_iou
 
     t = time.perf_counter()
-    files = [work / f"{i:06d}.png" for i in range(n)]
+    files = [video_frame_path(work, i) for i in range(n)]
     missing = [f.name for f in files if not f.exists()]
     if missing:
         raise RenderError(f"{work}: frames missing ({', '.join(missing[:3])}...); rerun to render them")

@@ -39,12 +39,10 @@ class Verdict:
 
 
 def memory_verdict(cfg, width: int, height: int) -> Verdict:
-    """`omni.regolith.memory`'s verdict for generating at this size; no verdict if it is absent."""
-    try:
-        from ..memory import estimate_generate, verdict
-        from ..scene.rocks import triangle_bound
-    except ImportError:
-        return Verdict(None, "memory preflight unavailable (omni.regolith.memory not installed)")
+    """`omni.regolith.memory`'s verdict for generating at this size; no verdict if it fails to run."""
+    from ..memory import estimate_generate, verdict
+    from ..scene.rocks import triangle_bound
+
     try:
         need = estimate_generate(width, height, cfg.render.spp, cfg.terrain.resolution, triangle_bound(cfg))
         ok, text = verdict(need)

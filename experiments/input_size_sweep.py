@@ -6,18 +6,16 @@
    each output cell cover fewer original pixels. `--keep-aspect` resizes each image to a long side
    of N instead of to N x N: real frames are not square, and the fixed square resize stretches them.
 
-Usage: python tools/input_size_sweep.py DATASET_OR_IMAGE_DIR [--model PATH] [--sizes 512 768 1024] [--limit N]
+Usage: python experiments/input_size_sweep.py DATASET_OR_IMAGE_DIR [--model PATH] [--sizes 512 768 1024] [--limit N]
        [--no-oracle] [--keep-aspect]
 """
 from __future__ import annotations
 
 import argparse
 import sys
-from pathlib import Path
 
 import numpy as np
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "exts" / "omni.regolith"))
 
 
 def oracle(image_set, strides=(4, 2)) -> dict:

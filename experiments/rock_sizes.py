@@ -4,7 +4,7 @@ Why: a rock IoU depends as much on how small the labelled rocks are as on the mo
 our synthetic label statistics with real annotated frames (e.g. the Chang'e-3 set), in a unit
 independent of resolution: sqrt(component area) / image width, also shown as pixels at 512 wide.
 
-    python tools/rock_sizes.py ../shared/data/real_lunar _out/val_seed2 [--limit 300]
+    python experiments/rock_sizes.py ../shared/data/real_lunar _out/val_seed2 [--limit 300]
 """
 from __future__ import annotations
 
@@ -14,7 +14,6 @@ from pathlib import Path
 
 import numpy as np
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "exts" / "omni.regolith"))
 
 QUANTILES = (10, 25, 50, 75, 90)
 

@@ -3,7 +3,7 @@
 Why: two runs on different data are compared epoch by epoch, not only by their last checkpoint
 (one run may have stopped early). Each run scores its own val set, so read the gap between lines
 together with the val sets named in the labels.
-Usage: python tools/compare_curves.py LOG:LABEL [LOG:LABEL ...] --out PNG
+Usage: python experiments/compare_curves.py LOG:LABEL [LOG:LABEL ...] --out PNG
 """
 from __future__ import annotations
 
@@ -13,7 +13,6 @@ import json
 import sys
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "exts" / "omni.regolith"))
 
 
 def epochs(log: Path) -> list[dict]:

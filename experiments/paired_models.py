@@ -6,16 +6,14 @@ resampling between them: every draw of images scores both models on the same fra
 frame that is hard for both cancels. Prints each model's rock IoU and mIoU with 95% intervals,
 then the first model's rock IoU minus each other's.
 
-Usage: python tools/paired_models.py MODEL_A MODEL_B [MODEL ...] [--images DIR] [--limit N]
+Usage: python experiments/paired_models.py MODEL_A MODEL_B [MODEL ...] [--images DIR] [--limit N]
          [--input-size N]   (default images: the Chang'e-3 set in ../shared/data/real_lunar)
 """
 from __future__ import annotations
 
 import argparse
-import sys
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "exts" / "omni.regolith"))
 
 
 def main(argv=None) -> int:

@@ -14,18 +14,16 @@
    Radius 2, eps 1e-3 were the best of r 1/2/4 x eps 1e-3/1e-2/1e-1 on 120 val frames: an upper
    estimate of what a non-learned edge snap buys.
 
-Usage: python tools/rock_error_budget.py DATASET_OR_IMAGE_DIR [--model PATH] [--limit N]
+Usage: python experiments/rock_error_budget.py DATASET_OR_IMAGE_DIR [--model PATH] [--limit N]
 """
 from __future__ import annotations
 
 import argparse
 import sys
 import time
-from pathlib import Path
 
 import numpy as np
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "exts" / "omni.regolith"))
 
 BIASES = (-1.0, -0.5, 0.0, 0.5, 1.0)
 BLACK = 2  # max channel value of a "black" pixel
