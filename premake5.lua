@@ -18,4 +18,4 @@ kit = require("_repo/deps/repo_kit_tools/kit-template/premake5-kit")
 kit.setup_all({ cppdialect = "C++17" })
 
 -- Apps: one launcher script and project per .kit file.
-define_app("app/omni.regolith.kit")
+define_app("app/omni.regolith.app.kit")
