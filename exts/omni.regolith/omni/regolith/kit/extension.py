@@ -12,6 +12,8 @@ MenuItemDescription (Isaac Sim 5.0 type stubs), so actions are used.
 """
 from __future__ import annotations
 
+import weakref
+
 import carb.settings
 import omni.ext
 import omni.kit.actions.core
@@ -37,13 +39,14 @@ class RegolithExtension(omni.ext.IExt):
         self._settings = read_settings()
         self._ext_path = omni.kit.app.get_app().get_extension_manager().get_extension_path(ext_id)
         self._session = None
+        me = weakref.proxy(self)
         registry = omni.kit.actions.core.get_action_registry()
         for panel in PANELS:
-            registry.register_action(ext_id, action_id(panel), lambda *_, p=panel: self.toggle(p),
+            registry.register_action(ext_id, action_id(panel), lambda *_, p=panel: me.toggle(p),
                                      description=f"Show or hide the {window_title(panel)} window")
-            ui.Workspace.set_show_window_fn(window_title(panel), lambda visible, p=panel: self.show(p, visible))
+            ui.Workspace.set_show_window_fn(window_title(panel), lambda visible, p=panel: me.show(p, visible))
         self._menu = [MenuItemDescription(name=MENU_NAME, sub_menu=[
-            MenuItemDescription(name=panel, ticked=True, ticked_fn=lambda p=panel: self.is_visible(p),
+            MenuItemDescription(name=panel, ticked=True, ticked_fn=lambda p=panel: me.is_visible(p),
                                 onclick_action=(ext_id, action_id(panel)))
             for panel in PANELS])]
         add_menu_items(self._menu, MENU_ROOT)
