@@ -17,5 +17,7 @@ root = repo_build.get_abs_path(".")
 kit = require("_repo/deps/repo_kit_tools/kit-template/premake5-kit")
 kit.setup_all({ cppdialect = "C++17" })
 
--- Apps: one launcher script and project per .kit file.
-define_app("app/omni.regolith.kit")
+-- Apps: one launcher script and project per .kit file. Kit registers a .kit file as an extension
+-- named after the file, so the app must not be called omni.regolith.kit (that made a second
+-- omni.regolith depending on itself).
+define_app("app/omni.regolith.app.kit")

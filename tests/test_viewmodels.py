@@ -238,3 +238,148 @@ def test_preview_load_error_is_reported():
 
     vm = PreviewViewModel(checkpoint="", loader=fail)
     assert not vm.load() and vm.status == "error: no default model; train one" and not vm.loaded
+
+
+# -- the child interpreter (issue #22, bug 3) ---------------------------------------------------
+from omni.regolith.viewmodels.layout import PANELS, DockStep, dock_step, menu_path, window_title  # noqa: E402
+from omni.regolith.viewmodels.preview_vm import FrameRate, class_layer  # noqa: E402
+from omni.regolith.viewmodels.process import (InterpreterError, PythonSetting, check_python,  # noqa: E402
+                                              child_env, find_python, script_python)
+from omni.regolith.viewmodels.stage_vm import outline  # noqa: E402
+
+
+def test_child_env_drops_kit_interpreter_variables():
+    kit = {"PYTHONPATH": "/isaac/kit/python/lib", "PYTHONHOME": "/isaac/kit/python", "LD_PRELOAD": "libcarb.so",
+           "PATH": "/usr/bin", "HOME": "/root"}
+    env = child_env(kit, extra={"X": "1"})
+    assert env == {"PATH": "/usr/bin", "HOME": "/root", "PYTHONUNBUFFERED": "1", "X": "1"}
+    assert kit["PYTHONPATH"]  # the caller's dict is untouched
+
+
+def test_find_python_order_setting_path_repo_venv(tmp_path):
+    venv = tmp_path / "venv"
+    (venv / "bin").mkdir(parents=True)
+    (venv / "bin" / "python3").write_text("")
+    assert find_python(str(venv)) .python == str(venv / "bin" / "python3")  # a venv folder
+    assert find_python(str(venv / "bin" / "python3")).source == "setting"
+    with pytest.raises(InterpreterError, match=r"^/exts/omni.regolith/python = '/nope': no such interpreter"):
+        find_python("/nope")
+    script = tmp_path / "regolith"
+    script.write_text(f"#!{venv}/bin/python3\nimport sys\n")
+    found = find_python("", which=lambda name: str(script))
+    assert found.python == f"{venv}/bin/python3" and "`regolith` on PATH" in found.source
+    repo = tmp_path / "repo"
+    (repo / ".venv" / "bin").mkdir(parents=True)
+    (repo / ".venv" / "bin" / "python").write_text("")
+    assert find_python("", [repo], which=lambda name: None).python == str(repo / ".venv" / "bin" / "python")
+    with pytest.raises(InterpreterError, match="no Python for `regolith` jobs"):
+        find_python("", [tmp_path / "elsewhere"], which=lambda name: None)  # never sys.executable by default
+    assert find_python("", [], which=lambda name: None, allow_current=True).python == sys.executable
+    assert script_python(tmp_path / "missing") is None
+
+
+def test_check_python_runs_the_interpreter_once_with_a_clear_message(monkeypatch):
+    from omni.regolith.viewmodels.process import ChildPython
+
+    child = ChildPython(sys.executable, "setting")
+    monkeypatch.setenv("PYTHONPATH", "/kit/only")  # scrubbed: the child finds omni.regolith on its own or not
+    assert "Python 3." in check_python(child, ["json"])
+    with pytest.raises(InterpreterError) as err:
+        check_python(child, ["json", "surely_not_a_module_xyz"])
+    assert str(err.value).startswith(f"{sys.executable} (from setting) lacks surely_not_a_module_xyz: ")
+    assert "\n" not in str(err.value)
+    with pytest.raises(InterpreterError, match="is not a usable Python"):
+        check_python(ChildPython("/bin/false", "setting"), ["json"])
+    with pytest.raises(InterpreterError, match="cannot run /no/such/python"):
+        check_python(ChildPython("/no/such/python", "setting"), ["json"])
+
+
+def test_python_setting_checks_once_per_need_and_scrubs_the_child(tmp_path, monkeypatch):
+    calls = []
+
+    def run(argv, **kw):
+        calls.append(argv)
+        import subprocess
+
+        return subprocess.CompletedProcess(argv, 0, stdout='{"version": [3, 11], "missing": [], "regolith": "/r"}\n',
+                                           stderr="")
+
+    setting = PythonSetting(sys.executable, run=run)
+    assert setting.command(["torch"]) == [sys.executable, "-m", "omni.regolith.cli"]
+    setting.command(["torch"])
+    setting.command(["mitsuba"])
+    assert len(calls) == 2 and "Python 3.11" in setting.status
+    # A real child started through a view-model gets Kit's variables removed.
+    script = tmp_path / "env_trainer.py"
+    script.write_text("import json, os\nprint(json.dumps({'event': 'done', 'model': '%s|%s' % ("
+                      "os.environ.get('PYTHONPATH'), os.environ.get('LD_PRELOAD'))}), flush=True)\n")
+    monkeypatch.setenv("PYTHONPATH", "/isaac/kit/python/lib")
+    monkeypatch.setenv("LD_PRELOAD", "libkit.so")
+    vm = TrainViewModel(data_dir=str(tmp_path), out_dir=str(tmp_path), cli=[sys.executable, str(script)],
+                        interpreter=PythonSetting(sys.executable, run=run))
+    assert vm.start() and vm.wait(timeout=60) == "done", vm.message
+    assert vm.model_path == "None|None"
+
+
+def test_train_and_generate_refuse_a_bad_interpreter_in_one_line(doc, tmp_path):
+    bad = PythonSetting(str(tmp_path / "missing-venv"))
+    train = TrainViewModel(data_dir=str(tmp_path), out_dir=str(tmp_path), interpreter=bad)
+    assert not train.start() and train.proc is None
+    assert train.message.startswith("error: /exts/omni.regolith/python = ") and "\n" not in train.message
+    gen = GenerateViewModel(doc, out_dir=str(tmp_path / "ds"), backend="headless", frames=1, interpreter=bad)
+    gen.force = True
+    assert not gen.start() and gen.proc is None and gen.message.startswith("error: /exts/omni.regolith/python")
+    assert not (tmp_path / "ds").exists()
+
+
+# -- panels, docking, overlay accounting, stage outline ----------------------------------------
+def test_panels_have_unique_titles_menu_paths_and_dock_together():
+    assert [window_title(p) for p in PANELS] == [f"Regolith {p}" for p in PANELS]
+    assert "Stage" not in [window_title(p) for p in PANELS]  # Kit's own Stage window keeps its title
+    assert menu_path("Train") == "Window/Regolith/Train"
+    with pytest.raises(KeyError):
+        window_title("Nope")
+    exists = {"Viewport", "Property", "Regolith Stage"}.__contains__
+    assert dock_step("Regolith Stage", [], exists) == DockStep("Regolith Stage", "Property", "SAME", 0.5)
+    assert dock_step("Regolith Stage", [], {"Viewport"}.__contains__).position == "RIGHT"
+    assert dock_step("Regolith Train", ["Regolith Stage"], exists) == DockStep("Regolith Train", "Regolith Stage", "SAME")
+    assert dock_step("Regolith Train", ["Regolith Gone"], {"Viewport"}.__contains__).target == "Viewport"
+    assert dock_step("Regolith Train", [], lambda t: False) is None
+
+
+def test_overlay_frame_rates_follow_the_clock():
+    now = [0.0]
+    rate = FrameRate(window_s=2.0, clock=lambda: now[0])
+    assert rate.fps == 0.0
+    for _ in range(5):
+        rate.tick()
+        now[0] += 0.1
+    assert rate.fps == pytest.approx(10.0) and rate.count == 5
+    now[0] = 10.0
+    rate.tick()
+    assert rate.fps == 0.0  # older stamps left the window
+
+    class Model:
+        def predict(self, rgb):
+            return np.where(rgb[..., 0] > 100, ROCK, 255).astype(np.uint8)
+
+    vm = PreviewViewModel(loader=lambda p: Model(), on_viewport=True, clock=lambda: now[0], alpha=0.5)
+    assert vm.load()
+    image = np.zeros((4, 6, 3), np.uint8)
+    image[:, :3, 0] = 200
+    layer = vm.infer(image)
+    assert layer.shape == (4, 6, 4) and (layer[:, :3, 3] == 128).all() and (layer[:, 3:, 3] == 0).all()
+    for _ in range(3):
+        vm.shown()
+        now[0] += 0.5
+    assert vm.display_fps == pytest.approx(2.0)
+    assert vm.overlay_text().startswith("Regolith preview | 2.0 fps") and "rock 50.0%" in vm.overlay_text()
+    np.testing.assert_array_equal(class_layer(np.array([[ROCK]], np.uint8), 1.0)[0, 0, 3], 255)
+
+
+def test_stage_outline_lists_the_built_tree(doc):
+    stage = Usd.Stage.CreateInMemory()
+    vm = StageViewModel(doc)
+    assert outline(stage) == [] and vm.build(stage), vm.status
+    assert vm.tree[0].startswith("World  ") and any("PointInstancer, 20 instances" in line for line in vm.tree)
+    assert all(line.startswith("  ") for line in vm.tree[1:])

@@ -1,8 +1,7 @@
-"""tests/kit: cases that need a running Kit (Isaac Sim 5.x).
+"""tests/kit: runs the omni.kit.test cases of omni.regolith inside Isaac Sim.
 
-`test_extension.py` holds `omni.kit.test.AsyncTestCase`s; Kit's own test runner collects them
-(through the `omni.regolith.kit.tests` shim), never pytest, so pytest ignores that file. pytest
-only runs `test_in_kit.py`, which starts that runner inside Isaac Sim when ISAACSIM_PATH is set
-(`./repo.sh test --kit`) and is skipped, with the reason printed, everywhere else.
+The cases live in the package (`omni/regolith/kit/tests/`, as kit-app-template keeps extension
+tests); Kit's own test runner collects them, never pytest. `test_in_kit.py` starts that runner
+when ISAACSIM_PATH is set (`./repo.sh test --kit`) and is skipped, with the reason printed,
+everywhere else. `tests/kit_kernel/` runs the real Kit kernel here, without Isaac Sim.
 """
-collect_ignore = ["test_extension.py"]

@@ -1,8 +1,14 @@
-"""Run the omni.kit.test cases of omni.regolith inside Isaac Sim (skipped without it)."""
+"""Run the omni.kit.test cases of omni.regolith (omni/regolith/kit/tests/) inside Isaac Sim.
+
+Skipped without ISAACSIM_PATH (an Isaac Sim 5.1 or 6.x install with kit/kit). The command is what
+Kit's repo tools build from the extension's `[[test]]` entry: its dependencies enabled, its args
+passed, Kit's test runner told to run omni.regolith's tests and quit.
+"""
 from __future__ import annotations
 
 import os
 import subprocess
+import tomllib
 from pathlib import Path
 
 import pytest
@@ -13,19 +19,22 @@ KIT = ISAAC / "kit" / "kit"
 
 pytestmark = pytest.mark.skipif(
     not KIT.exists(),
-    reason="Kit tests run only inside Isaac Sim 5.x: ISAACSIM_PATH=/path/to/isaac-sim ./repo.sh test --kit "
-           "(tests/test_kit_layer.py covers the Kit layer against a stand-in here)")
+    reason="Kit tests run only inside Isaac Sim 5.1 or 6.x: ISAACSIM_PATH=/path/to/isaac-sim ./repo.sh test --kit "
+           "(tests/test_kit_layer.py and tests/kit_kernel cover the Kit layer here)")
 
 
 def kit_test_command() -> list[str]:
     """Kit's headless test runner on our extension, with Isaac's extension folders and ours."""
+    (test,) = tomllib.loads((ROOT / "exts" / "omni.regolith" / "config" / "extension.toml").read_text())["test"]
     folders = []
-    for name in ("exts", "extscache", "extsDeprecated", "apps"):
+    for name in ("exts", "extscache", "extsDeprecated", "extsUser", "apps"):
         if (ISAAC / name).is_dir():
             folders += ["--ext-folder", str(ISAAC / name)]
-    return [str(KIT), "--empty", "--enable", "omni.kit.test",
+    enable = [arg for dep in test.get("dependencies", []) for arg in ("--enable", dep)]
+    return [str(KIT), "--empty", *enable,
             "--/exts/omni.kit.test/runTestsAndQuit=true",
             "--/exts/omni.kit.test/testExts/0=omni.regolith",
+            *test.get("args", []),
             *folders, "--ext-folder", str(ROOT / "exts"), "--no-window", "--allow-root"]
 
 

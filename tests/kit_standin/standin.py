@@ -11,6 +11,8 @@ show_fns: dict = {}  # title -> Workspace show-window function
 menus: dict = {}  # menu group -> list of MenuItemDescription
 settings: dict = {}  # carb settings path -> value
 calls: list = []  # (api, args) of omni.replicator.core and viewport calls
+actions: dict = {}  # (extension id, action id) -> function (omni.kit.actions.core)
+selection: list = []  # prim paths selected through omni.usd's selection
 replicator = {"drop_instanced_labels": False, "drop_all_rock_labels": False}
 
 
@@ -21,10 +23,14 @@ def reset() -> None:
     menus.clear()
     settings.clear()
     calls.clear()
+    actions.clear()
+    selection.clear()
     replicator.update(drop_instanced_labels=False, drop_all_rock_labels=False)
     import omni.usd
+    from omni.kit.viewport.utility import _ViewportWindow
 
     omni.usd._reset()
+    _ViewportWindow.frames.clear()
 
 
 def install() -> None:

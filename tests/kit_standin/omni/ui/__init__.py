@@ -24,6 +24,7 @@ _KWARGS = {
     "ImageWithProvider": {"fill_policy", "alignment"},
     "VStack": {"spacing"},
     "HStack": {"spacing"},
+    "ZStack": set(),
     "ScrollingFrame": {"horizontal_scrollbar_policy", "vertical_scrollbar_policy"},
     "CollapsableFrame": {"collapsed", "title"},
     "Frame": set(),
@@ -35,6 +36,15 @@ _stack: list = []
 
 class DockPreference(enum.Enum):
     DISABLED, MAIN, RIGHT, LEFT, RIGHT_TOP, RIGHT_BOTTOM, LEFT_BOTTOM = range(7)
+
+
+class Alignment(enum.Enum):
+    LEFT_TOP, LEFT_CENTER, LEFT_BOTTOM, CENTER_TOP, CENTER, CENTER_BOTTOM, RIGHT_TOP, RIGHT_CENTER, RIGHT_BOTTOM = range(9)
+    LEFT, RIGHT, TOP, BOTTOM = LEFT_CENTER, RIGHT_CENTER, CENTER_TOP, CENTER_BOTTOM
+
+
+class IwpFillPolicy(enum.Enum):  # ImageWithProvider fill policies (omni.ui docs, "ImageWithProvider")
+    IWP_STRETCH, IWP_PRESERVE_ASPECT_FIT, IWP_PRESERVE_ASPECT_CROP = range(3)
 
 
 class DockPosition(enum.Enum):
@@ -242,6 +252,10 @@ class HStack(Widget):
     pass
 
 
+class ZStack(Widget):
+    pass
+
+
 class ScrollingFrame(Widget):
     pass
 
@@ -272,10 +286,13 @@ class Frame(Widget):
     def set_build_fn(self, fn):
         self._build_fn = fn
 
-    def rebuild(self):
+    def clear(self):
         for child in self.children:
             child.destroy()
         self.children = []
+
+    def rebuild(self):
+        self.clear()
         if self._build_fn is not None:
             _stack.append(self)
             try:
@@ -319,7 +336,9 @@ class Window:
         self.docked_in = target
 
     def dock_in(self, window, position, ratio=0.5):
-        self.docked_in = window
+        if not isinstance(window, Window) or not isinstance(position, DockPosition):
+            raise TypeError(f"dock_in(window, ui.DockPosition, ratio) got {window!r}, {position!r}")
+        self.docked_in, self.dock_position, self.dock_ratio = window, position, ratio
 
     def destroy(self):
         self.destroyed = True

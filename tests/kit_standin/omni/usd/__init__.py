@@ -9,12 +9,22 @@ def _reset():
     _stage = None
 
 
+class _Selection:
+    def set_selected_prim_paths(self, paths, expand_in_stage):
+        import standin
+
+        standin.selection[:] = list(paths)
+
+
 class _Context:
     def get_stage(self):
         global _stage
         if _stage is None:
             _stage = Usd.Stage.CreateInMemory()
         return _stage
+
+    def get_selection(self):
+        return _Selection()
 
 
 def get_context(name=""):

@@ -6,3 +6,7 @@
   augmentation; `video`: the drive video. Each parameter is declared once.
 - `files`: reading TOML, `--set` overrides, merging, writing configs back.
 """
+from .files import DEFAULT_CONFIG, config_to_dict, config_to_toml, load_config, replace
+from .scene import Config
+
+__all__ = ["Config", "DEFAULT_CONFIG", "config_to_dict", "config_to_toml", "load_config", "replace"]

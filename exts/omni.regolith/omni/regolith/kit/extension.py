@@ -1,59 +1,86 @@
-"""A thin IExt: registers the window's show function and a menu entry, and undoes both.
+"""A thin IExt: registers one action, one show function and one Window > Regolith menu entry per
+panel, and undoes all of them on shutdown.
 
-The window (and every view-model, child process and asyncio task it owns) is created on first
-show, not in `on_startup`, and is destroyed in `on_shutdown`, so disabling the extension or
-hot-reloading it leaves no window, menu item, subscription or task behind.
+The panels (and every view-model, child process and asyncio task behind them) are created on
+first show by `RegolithSession`, never in `on_startup`, and destroyed in `on_shutdown`, so disabling
+or hot-reloading the extension leaves no window, menu item, action, subscription or task behind.
+
+Sources: menu entries with `sub_menu`, `ticked_fn` and `onclick_action`, and actions registered per
+extension, as Isaac Sim 6.2's own extensions do (isaacsim.examples.browser extension.py,
+isaacsim.gui.components menu.py); `onclick_fn` is marked deprecated in omni.kit.menu.utils'
+MenuItemDescription (Isaac Sim 5.0 type stubs), so actions are used.
 """
 from __future__ import annotations
 
+import weakref
+
 import carb.settings
 import omni.ext
+import omni.kit.actions.core
+import omni.kit.app
 import omni.ui as ui
-from omni.kit.menu.utils import MenuItemDescription, add_menu_items, remove_menu_items
+from omni.kit.menu.utils import MenuItemDescription, add_menu_items, refresh_menu_items, remove_menu_items
 
-WINDOW_TITLE = "Regolith"
-MENU_GROUP = "Window"
+from ..viewmodels.layout import MENU_NAME, MENU_ROOT, PANELS, action_id, window_title
+
 SETTINGS_ROOT = "/exts/omni.regolith"
+SETTING_KEYS = ("out_dir", "python", "config", "show_on_startup", "rt_subframes", "audit_frames")
 
 
 def read_settings() -> dict:
     """`[settings] exts."omni.regolith".*` from extension.toml (or --/exts/omni.regolith/... flags)."""
     settings = carb.settings.get_settings()
-    keys = ("out_dir", "python", "config", "show_on_startup", "rt_subframes", "audit_frames")
-    return {k: settings.get(f"{SETTINGS_ROOT}/{k}") for k in keys}
+    return {k: settings.get(f"{SETTINGS_ROOT}/{k}") for k in SETTING_KEYS}
 
 
 class RegolithExtension(omni.ext.IExt):
     def on_startup(self, ext_id):
         self._ext_id = ext_id
-        self._window = None
         self._settings = read_settings()
-        ui.Workspace.set_show_window_fn(WINDOW_TITLE, self._show_window)
-        self._menu = [MenuItemDescription(name=WINDOW_TITLE, ticked=True, ticked_fn=self._is_visible,
-                                          onclick_fn=self._toggle)]
-        add_menu_items(self._menu, MENU_GROUP)
+        self._ext_path = omni.kit.app.get_app().get_extension_manager().get_extension_path(ext_id)
+        self._session = None
+        me = weakref.proxy(self)
+        registry = omni.kit.actions.core.get_action_registry()
+        for panel in PANELS:
+            registry.register_action(ext_id, action_id(panel), lambda *_, p=panel: me.toggle(p),
+                                     description=f"Show or hide the {window_title(panel)} window")
+            ui.Workspace.set_show_window_fn(window_title(panel), lambda visible, p=panel: me.show(p, visible))
+        self._menu = [MenuItemDescription(name=MENU_NAME, sub_menu=[
+            MenuItemDescription(name=panel, ticked=True, ticked_fn=lambda p=panel: me.is_visible(p),
+                                onclick_action=(ext_id, action_id(panel)))
+            for panel in PANELS])]
+        add_menu_items(self._menu, MENU_ROOT)
         if self._settings.get("show_on_startup"):
-            ui.Workspace.show_window(WINDOW_TITLE)
+            for panel in PANELS:
+                ui.Workspace.show_window(window_title(panel))
 
-    def _show_window(self, visible: bool) -> None:
-        if visible and self._window is None:
-            from .window import RegolithWindow
+    @property
+    def session(self):
+        if self._session is None:
+            from .session import RegolithSession
 
-            self._window = RegolithWindow(WINDOW_TITLE, self._settings)
-        if self._window is not None:
-            self._window.visible = visible
+            self._session = RegolithSession(self._settings, ext_path=self._ext_path,
+                                            on_visibility=lambda *_: refresh_menu_items(MENU_ROOT))
+        return self._session
 
-    def _is_visible(self) -> bool:
-        return self._window is not None and self._window.visible
+    def show(self, panel: str, visible: bool = True) -> None:
+        if visible or self._session is not None:
+            self.session.show(panel, visible)
 
-    def _toggle(self, *_args) -> None:
-        self._show_window(not self._is_visible())
+    def is_visible(self, panel: str) -> bool:
+        return self._session is not None and self._session.is_visible(panel)
+
+    def toggle(self, panel: str) -> None:
+        self.show(panel, not self.is_visible(panel))
 
     def on_shutdown(self):
         if self._menu:
-            remove_menu_items(self._menu, MENU_GROUP)
+            remove_menu_items(self._menu, MENU_ROOT)
         self._menu = None
-        ui.Workspace.set_show_window_fn(WINDOW_TITLE, None)
-        if self._window is not None:
-            self._window.destroy()
-        self._window = None
+        registry = omni.kit.actions.core.get_action_registry()
+        for panel in PANELS:
+            registry.deregister_action(self._ext_id, action_id(panel))
+            ui.Workspace.set_show_window_fn(window_title(panel), None)
+        if self._session is not None:
+            self._session.destroy()
+        self._session = None

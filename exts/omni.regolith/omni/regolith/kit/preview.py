@@ -1,4 +1,6 @@
-"""Live preview: viewport capture -> segmentation on a worker thread -> overlay in the panel.
+"""Live preview: viewport capture -> segmentation on a worker thread -> overlay drawn on the
+viewport itself (`overlay.ViewportOverlay`), with its frame rate; the Preview window holds only the
+controls and the status line.
 
 The capture callback may arrive on a render thread, so it only copies the pixels and hands them
 to Kit's loop with `call_soon_threadsafe`; inference runs in a one-thread executor (the UI never
@@ -16,6 +18,7 @@ import omni.kit.app
 import omni.ui as ui
 from omni.kit.viewport.utility import capture_viewport_to_buffer, get_active_viewport
 
+from .overlay import ViewportOverlay
 from .widgets import text_row
 
 CAPTURE_TIMEOUT_S = 5.0
@@ -39,7 +42,7 @@ class PreviewPanel:
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="regolith-preview")
         self._task: asyncio.Task | None = None
         self._load_task: asyncio.Task | None = None
-        self._provider = None
+        self.overlay = ViewportOverlay()
         self._status = None
         self.shown = 0  # overlays published (tests read it)
 
@@ -51,8 +54,6 @@ class PreviewPanel:
                 ui.Button("Load model", clicked_fn=self._on_load)
                 ui.Button("Start", clicked_fn=self.start)
                 ui.Button("Stop", clicked_fn=self.stop)
-            self._provider = ui.ByteImageProvider()
-            ui.ImageWithProvider(self._provider, height=260)
             self._status = ui.Label(vm.summary(), word_wrap=True, height=0)
 
     @property
@@ -81,12 +82,16 @@ class PreviewPanel:
         if self._task is not None:
             self._task.cancel()
         self._task = None
+        self.overlay.detach()
 
     async def _run(self) -> None:
         loop = asyncio.get_running_loop()
         if not self.vm.loaded and not await self._load():
             return
         app = omni.kit.app.get_app()
+        if not self.overlay.attach():
+            self._set_status("no active viewport to draw the preview on")
+            return
         while True:
             frame = await self._capture(loop)
             if frame is None:
@@ -117,9 +122,8 @@ class PreviewPanel:
         return await asyncio.wait_for(future, CAPTURE_TIMEOUT_S)
 
     def _show(self, rgba: np.ndarray) -> None:
-        h, w = rgba.shape[:2]
-        if self._provider is not None:
-            self._provider.set_data_array(rgba, [w, h])
+        self.vm.shown()
+        self.overlay.show(rgba, self.vm.overlay_text())
         self.shown += 1
         self._set_status(self.vm.summary())
 
@@ -128,4 +132,5 @@ class PreviewPanel:
         if self._load_task is not None:
             self._load_task.cancel()
         self._pool.shutdown(wait=False, cancel_futures=True)
-        self._provider = self._status = None
+        self.overlay.detach()
+        self._status = None

@@ -17,7 +17,7 @@ from typing import Callable
 from ..config.files import replace
 from ..errors import RegolithError
 from .document import ConfigDocument
-from .process import ChildTask, LineProcess, cli_command, parse_event
+from .process import GENERATE_NEEDS, ChildTask, InterpreterError, LineProcess, PythonSetting, cli_command, parse_event
 
 BACKENDS = ("replicator", "headless")
 _COUNT = re.compile(r"(\d+)\s*/\s*(\d+)")
@@ -54,13 +54,14 @@ def memory_verdict(cfg, width: int, height: int) -> Verdict:
 class GenerateViewModel(ChildTask):
     def __init__(self, doc: ConfigDocument, out_dir: str = "", frames: int = 100,
                  backend: str = "replicator", python: str | None = None, cli: list[str] | None = None,
-                 replicator_launcher: Callable | None = None):
+                 replicator_launcher: Callable | None = None, interpreter: PythonSetting | None = None):
         self.doc = doc
         render = doc.get("render")
         self.frames, self.width, self.height = frames, render["width"], render["height"]
         self.out_dir, self.backend = out_dir, backend
         self.force = False  # run even when the memory preflight says it will not fit
         self.python, self.cli = python, cli
+        self.interpreter = interpreter  # Kit: the configured, checked interpreter (env scrubbed)
         self.replicator_launcher = replicator_launcher  # (GenerateRequest, vm) -> cancel callable
         self.proc: LineProcess | None = None
         self._cancel: Callable | None = None
@@ -126,9 +127,14 @@ class GenerateViewModel(ChildTask):
         request = GenerateRequest(cfg, self.frames, self.width, self.height, Path(self.out_dir))
         try:
             if self.backend == "headless":
-                self.proc = LineProcess(self.command(request))
+                argv = self.command(request)
+                env = self.interpreter.env() if self.interpreter is not None else None
+                self.proc = LineProcess(argv, base_env=env)
             else:
                 self._cancel = self.replicator_launcher(request, self)
+        except InterpreterError as exc:
+            self.state, self.message = "error", f"error: {exc}"
+            return False
         except (OSError, RegolithError) as exc:
             self.state, self.message = "error", f"cannot start: {exc}"
             return False
@@ -139,9 +145,14 @@ class GenerateViewModel(ChildTask):
         from ..config.files import config_to_toml
         from ..io import atomic_write_text
 
+        if self.cli:
+            base = self.cli
+        elif self.interpreter is not None:
+            base = self.interpreter.command(GENERATE_NEEDS)  # before writing anything
+        else:
+            base = cli_command(self.python)
         cfg_file = Path(tempfile.mkdtemp(prefix="regolith-ui-")) / "config.toml"
         atomic_write_text(cfg_file, config_to_toml(request.config))
-        base = self.cli or cli_command(self.python)
         return [*base, "generate", "--config", str(cfg_file), "--out", str(request.out_dir),
                 "--frames", str(request.frames), "--resolution", f"{request.width}x{request.height}",
                 *(["--force"] if self.force else [])]

@@ -17,12 +17,40 @@ SECTIONS = ("seed", "terrain", "craters", "rocks")
 
 
 
+def outline(stage, root: str = "/World", depth: int = 2) -> list[str]:
+    """The authored tree under `root`, one indented line per prim (`Rocks  PointInstancer, 312
+    instances`), as the Stage panel lists it after Build; Kit's own Stage window browses the rest."""
+    from pxr import UsdGeom
+
+    prim = stage.GetPrimAtPath(root)
+    if not prim:
+        return []
+    lines: list[str] = []
+
+    def visit(p, level: int) -> None:
+        kind = p.GetTypeName() or "prim"
+        extra = ""
+        if p.IsA(UsdGeom.PointInstancer):
+            extra = f", {len(UsdGeom.PointInstancer(p).GetProtoIndicesAttr().Get() or [])} instances"
+        children = p.GetChildren()
+        if children and level >= depth:
+            extra += f", {len(children)} children"
+        lines.append(f"{'  ' * level}{p.GetName()}  {kind}{extra}")
+        if level < depth:
+            for child in children:
+                visit(child, level + 1)
+
+    visit(prim, 0)
+    return lines
+
+
 class StageViewModel:
     def __init__(self, doc: ConfigDocument, star_dir: str | Path | None = None):
         self.doc = doc
         self.star_dir = star_dir
         self.fields = [f for s in SECTIONS for f in section_fields(s)]
         self.scene = None
+        self.tree: list[str] = []  # outline of the built /World
         self.status = ""
         self.error = ""
 
@@ -61,6 +89,7 @@ class StageViewModel:
         except RegolithError as exc:
             return self._fail(exc)
         self.scene, self.error = scene, ""
+        self.tree = outline(stage)
         n = scene.terrain.n
         self.status = (f"built /World: terrain {n}x{n} over {cfg.terrain.size_m:g} m, "
                        f"{len(scene.rocks)} rocks from {len(scene.prototypes)} prototypes")

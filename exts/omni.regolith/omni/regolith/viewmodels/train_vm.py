@@ -11,16 +11,18 @@ from __future__ import annotations
 import shlex
 from pathlib import Path
 
-from .process import ChildTask, LineProcess, cli_command, parse_event
+from .process import TRAIN_NEEDS, ChildTask, InterpreterError, LineProcess, PythonSetting, cli_command, parse_event
 
 STEP_KEYS = ("step", "epoch", "loss", "lr", "images_per_s")
 
 
 class TrainViewModel(ChildTask):
     def __init__(self, data_dir: str = "", out_dir: str = "", extra_args: str = "",
-                 python: str | None = None, cli: list[str] | None = None):
+                 python: str | None = None, cli: list[str] | None = None,
+                 interpreter: PythonSetting | None = None):
         self.data_dir, self.out_dir, self.extra_args = data_dir, out_dir, extra_args
         self.python = python
+        self.interpreter = interpreter  # Kit: the configured, checked interpreter (env scrubbed)
         self.cli = cli  # the `regolith` command as argv; tests point it at a fake trainer
         self.proc: LineProcess | None = None
         self._reset()
@@ -54,7 +56,13 @@ class TrainViewModel(ChildTask):
         return problems
 
     def command(self) -> list[str]:
-        base = self.cli or cli_command(self.python)
+        """The child's argv; raises InterpreterError when the interpreter cannot run training."""
+        if self.cli:
+            base = self.cli
+        elif self.interpreter is not None:
+            base = self.interpreter.command(TRAIN_NEEDS)
+        else:
+            base = cli_command(self.python)
         return [*base, "train", "--json-progress", "--data", str(self.data_dir),
                 "--out", str(self.out_dir), *shlex.split(self.extra_args)]
 
@@ -67,7 +75,12 @@ class TrainViewModel(ChildTask):
             self.state, self.message = "error", "; ".join(problems)
             return False
         try:
-            self.proc = LineProcess(self.command())
+            argv = self.command()
+            env = self.interpreter.env() if self.interpreter is not None else None
+            self.proc = LineProcess(argv, base_env=env)
+        except InterpreterError as exc:
+            self.state, self.message = "error", f"error: {exc}"
+            return False
         except OSError as exc:
             self.state, self.message = "error", f"cannot start the trainer: {exc}"
             return False

@@ -21,8 +21,20 @@ class _ViewportAPI:
 
 
 class _ViewportWindow:
+    """`get_frame(name)`: a named omni.ui frame over the viewport (one per name), as NVIDIA's
+    kit-extension-sample-ui-scene viewport_scene.py uses it."""
+
+    frames: dict = {}
+
     def __init__(self, api):
         self.viewport_api = api
+
+    def get_frame(self, name):
+        import omni.ui as ui
+
+        if name not in _ViewportWindow.frames:
+            _ViewportWindow.frames[name] = ui.Frame()
+        return _ViewportWindow.frames[name]
 
 
 _viewport = {"api": _ViewportAPI()}

@@ -1,8 +1,13 @@
 """omni.kit.test cases: run by Kit's test runner inside Isaac Sim (`./repo.sh test --kit`).
 
-Not collected by pytest (see conftest.py). They check what the stand-in cannot: the real window
-opens from the menu, the real omni.ui widgets click, Build authors prims in Kit's stage, and a
-2-frame Replicator run through RTX writes our dataset layout with rock pixels in the masks.
+They check what neither the stand-in nor the bare kernel can: the real menu opens the real
+windows, real omni.ui widgets click, Build authors prims in Kit's stage, and a 2-frame Replicator
+run through RTX writes our dataset layout with rock pixels in the masks.
+
+`menu_click` is defined in `omni.kit.ui_test.query` and exported by `omni.kit.ui_test` itself
+(Isaac Sim 5.0 type stubs of omni.kit.ui_test: `__init__` re-exports `query.menu_click`, `menu`
+holds only the context-menu helpers; Isaac Sim 6.2's isaacsim.test.utils menu_utils.py calls
+`ui_test.menu_click`). Importing it from `omni.kit.ui_test.menu` failed, so no test loaded.
 """
 import json
 import tempfile
@@ -14,12 +19,13 @@ import omni.kit.test
 import omni.ui as ui
 import omni.usd
 from omni.kit import ui_test
-from omni.kit.ui_test.menu import menu_click
+from omni.kit.ui_test import menu_click
 
 from omni.regolith import ROCK
 from omni.regolith.config.files import load_config
+from omni.regolith.viewmodels.layout import PANELS, menu_path, window_title
 
-WINDOW = "Regolith"
+STAGE = window_title("Stage")
 SMALL = ["terrain.resolution=64", "terrain.size_m=40.0", "craters.count=10", "rocks.prototypes=3",
          "rocks.spread_m=15.0", "randomization.rock_count=[80, 80]", "render.width=128", "render.height=96"]
 
@@ -30,28 +36,37 @@ class TestRegolithExtension(omni.kit.test.AsyncTestCase):
         await omni.kit.app.get_app().next_update_async()
 
     async def tearDown(self):
-        window = ui.Workspace.get_window(WINDOW)
-        if window is not None:
-            window.visible = False
+        for panel in PANELS:
+            window = ui.Workspace.get_window(window_title(panel))
+            if window is not None:
+                window.visible = False
         await omni.kit.app.get_app().next_update_async()
 
-    async def test_menu_toggles_the_window(self):
-        await menu_click(f"Window/{WINDOW}")
+    async def test_menu_toggles_each_window(self):
+        for panel in PANELS:
+            await menu_click(menu_path(panel))
+            await ui_test.human_delay()
+            window = ui.Workspace.get_window(window_title(panel))
+            self.assertIsNotNone(window, panel)
+            self.assertTrue(window.visible, panel)
+        await menu_click(menu_path("Train"))
         await ui_test.human_delay()
-        window = ui.Workspace.get_window(WINDOW)
-        self.assertIsNotNone(window)
-        self.assertTrue(window.visible)
-        await menu_click(f"Window/{WINDOW}")
-        await ui_test.human_delay()
-        self.assertFalse(window.visible)
+        self.assertFalse(ui.Workspace.get_window(window_title("Train")).visible)
+
+    async def test_every_window_opens_after_its_dock_update(self):
+        for panel in PANELS:
+            ui.Workspace.show_window(window_title(panel))
+        await ui_test.wait_n_updates(4)  # the dock tasks ran (they log nothing on success)
+        windows = [ui.Workspace.get_window(window_title(p)) for p in PANELS]
+        self.assertTrue(all(w is not None and w.visible for w in windows))
 
     async def test_build_creates_the_stage_prims(self):
-        ui.Workspace.show_window(WINDOW)
+        ui.Workspace.show_window(STAGE)
         await ui_test.human_delay()
-        await ui_test.find(f"{WINDOW}//Frame/**/Button[*].text=='Build'").click()
+        await ui_test.find(f"{STAGE}//Frame/**/Button[*].text=='Build'").click()
         await ui_test.human_delay()
         stage = omni.usd.get_context().get_stage()
-        for path in ("/World/Terrain", "/World/Rocks", "/World/Sun", "/World/Stars", "/World/Rover/Camera"):
+        for path in ("/World/Terrain", "/World/Rocks", "/World/Sun", "/World/Stars"):
             self.assertTrue(stage.GetPrimAtPath(path).IsValid(), path)
 
     async def test_two_frame_replicator_run_writes_our_layout(self):
