@@ -42,11 +42,12 @@ def main() -> None:
         out = work / ("rocks.json" if fmt == "coco" else fmt)
         first = export(data, fmt, out, workers=args.workers, progress=False)
         again = export(data, fmt, out, workers=args.workers, progress=False)
-        size = out.stat().st_size if out.is_file() else sum(p.stat().st_size for p in out.rglob("*") if p.is_file())
+        files = [out] if out.is_file() else [p for p in out.rglob("*") if p.is_file()]
+        size = sum(st.st_size for p in files if (st := p.stat()).st_nlink == 1)  # hard links to the dataset: free
         results[fmt] = {"frames_per_s": round(first.frames_per_s, 1), "seconds": round(first.seconds, 2),
                         "rerun_s": round(again.seconds, 2), "bytes_per_frame": size // first.frames, **first.extra}
         print(f"{fmt:9s} {first.frames} frames: {first.frames_per_s:6.1f} frames/s ({first.seconds:.1f} s), "
-              f"rerun {again.seconds:.2f} s, {size / first.frames / 1024:.0f} KiB/frame")
+              f"rerun {again.seconds:.2f} s, {size / first.frames / 1024:.0f} KiB/frame written")
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024 ** 2
     print(f"on {device_name(False)}, {args.workers} workers, peak RSS {rss:.2f} GiB (with generation, if it ran)")
     print(json.dumps({"bench": "export", "device": device_name(False), "resolution": f"{w}x{h}",

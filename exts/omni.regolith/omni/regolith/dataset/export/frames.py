@@ -17,7 +17,7 @@ import numpy as np
 from ...errors import ConfigError, DatasetError
 from ...plan.io import read_records
 from ...plan.record import FrameRecord
-from ..layout import SUBDIRS, dataset_dir, frame_done, frame_path, frame_stem
+from ..layout import dataset_dir, frame_done, frame_path, frame_stem, required_kinds
 
 SPLIT = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
 
@@ -48,12 +48,12 @@ class Source:
 def open_source(root, need_instances: bool = False) -> Source:
     """The complete frames of a dataset; DatasetError when there are none (or no instances when needed)."""
     root = dataset_dir(root)
-    instances = (root / "instance").is_dir()
+    kinds = required_kinds(root)
+    instances = "instance" in kinds
     if need_instances and not instances:
         raise DatasetError(f"{root} has no instance/ folder: rock instances come from generating it with "
                            "--set render.instances=true (docs/dataset-format.md)")
     records = read_records(root)
-    kinds = SUBDIRS + (("instance",) if instances else ())
     frames = [SourceFrame(i, r, {k: frame_path(root, k, i) for k in kinds})
               for i, r in sorted(records.items()) if frame_done(root, i, instances)]
     if not frames:
