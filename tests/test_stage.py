@@ -1,13 +1,12 @@
 import numpy as np
 import pytest
-from pxr import Usd, UsdGeom, UsdLux, UsdSemantics
-
+from omni.regolith.scene.build import build_scene
 from omni.regolith.scene.camera import focal_length_mm
 from omni.regolith.scene.geometry import geometry_from_scene
-from omni.regolith.stage.read import open_stage, read_stage
-from omni.regolith.stage.author import author_stage, write_stage
-from omni.regolith.scene.build import build_scene
 from omni.regolith.scene.terrain import crater_profile, power_law_sizes
+from omni.regolith.stage.author import author_stage, write_stage
+from omni.regolith.stage.read import open_stage, read_stage
+from pxr import Usd, UsdGeom, UsdLux, UsdSemantics
 
 
 @pytest.fixture(scope="module")
@@ -100,6 +99,8 @@ def test_read_stage_matches_scene(tmp_path, scene):
     np.testing.assert_allclose(geometry.terrain_points, direct.terrain_points, atol=1e-5)
     np.testing.assert_array_equal(geometry.terrain_triangles, direct.terrain_triangles)
     np.testing.assert_allclose(geometry.rock_points, direct.rock_points, atol=2e-3)  # quath precision
+    np.testing.assert_array_equal(geometry.rock_ids, direct.rock_ids)  # the same rock ids from USD
+    assert direct.rock_ids.min() == 1 and direct.rock_ids.max() == len(scene.rocks)
     np.testing.assert_allclose(frame.camera.rotation, scene.camera.rotation, atol=1e-6)
     np.testing.assert_allclose(frame.camera.position, scene.camera.position, atol=1e-6)
 

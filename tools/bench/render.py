@@ -16,9 +16,6 @@ from pathlib import Path
 from omni.regolith.hardware import device_name
 
 
-
-
-
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--frames", type=int, default=40)
@@ -29,26 +26,26 @@ def main() -> None:
     args = ap.parse_args()
     w, h = (int(v) for v in args.resolution.split("x"))
 
-    from omni.regolith.scene.camera import look_rotation
     from omni.regolith.config.files import load_config
     from omni.regolith.plan.record import stage_frame
-    from omni.regolith.scene.geometry import geometry_from_scene
     from omni.regolith.render.mitsuba import MitsubaRenderer
     from omni.regolith.scene.build import build_scene
+    from omni.regolith.scene.camera import look_rotation
+    from omni.regolith.scene.geometry import geometry_from_scene
     from omni.regolith.scene.stars import star_texture
 
     cfg = load_config(None, args.overrides)
     scene = build_scene(cfg)
     if args.from_usd:
-        from omni.regolith.stage.read import open_stage, read_stage
         from omni.regolith.stage.author import write_stage
+        from omni.regolith.stage.read import open_stage, read_stage
         path = write_stage(scene, Path(tempfile.mkdtemp()) / "stage.usda")
         geometry, frame, _ = read_stage(open_stage(path))
     else:
         geometry, frame = geometry_from_scene(scene), stage_frame(cfg, scene.camera)
     renderer = MitsubaRenderer(w, h, cfg.render.spp, args.variant,
                                star_texture=star_texture(cfg.lighting.star_texture_width, cfg.lighting.star_count, 0),
-                               ground_bounce=cfg.render.ground_bounce)
+                               ground_bounce=cfg.render.ground_bounce, instances=cfg.render.instances)
     t = time.perf_counter()
     renderer.set_geometry(geometry)
     bvh_s = time.perf_counter() - t
@@ -64,13 +61,14 @@ def main() -> None:
     fps = args.frames / elapsed
     target = 150.0 if renderer.variant.startswith("cuda") else 5.0
     result = {"bench": "render", "device": device_name(renderer.variant.startswith("cuda")), "variant": renderer.variant,
-              "resolution": f"{w}x{h}", "spp": cfg.render.spp, "ground_bounce": cfg.render.ground_bounce, "frames": args.frames,
+              "resolution": f"{w}x{h}", "spp": cfg.render.spp, "ground_bounce": cfg.render.ground_bounce,
+              "instances": cfg.render.instances, "frames": args.frames,
               "terrain_triangles": int(len(geometry.terrain_triangles)), "rock_triangles": int(len(geometry.rock_triangles)),
               "frames_per_s": round(fps, 2), "ms_per_frame": round(1000 / fps, 2), "bvh_build_s": round(bvh_s, 3),
               "target_frames_per_s": target, "ratio_to_target": round(fps / target, 2),
               "mask_classes": sorted(int(c) for c in set(res.mask.ravel().tolist()))}
     print(f"render {w}x{h} spp {cfg.render.spp} on {result['device']} [{renderer.variant}]: "
-          f"{fps:.1f} frames/s ({1000 / fps:.1f} ms/frame, incl. mask + depth), {fps / target:.2f}x the target {target:g}")
+          f"{fps:.1f} frames/s ({1000 / fps:.1f} ms/frame, incl. mask + depth{' + instances' * cfg.render.instances}), {fps / target:.2f}x the target {target:g}")
     print(json.dumps(result))
 
 

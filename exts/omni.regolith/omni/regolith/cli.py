@@ -17,6 +17,7 @@ COMMANDS = {
     "plan": "plan",
     "generate": "generate",
     "stats": "stats",
+    "export": "export",
     "doctor": "doctor",
     "train": "train",
     "evaluate": "evaluate",

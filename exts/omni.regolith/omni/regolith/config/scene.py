@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from ..errors import ConfigError
-from .fields import build_section, choice, num, pair
+from .fields import build_section, choice, num, pair, switch
 
 
 @dataclass(frozen=True)
@@ -90,6 +90,8 @@ class RenderConfig:
                                "turned from the sun (1 physical, 0 direct sun only: those faces go black)")
     depth_format: str = choice("npy", ("npy", "png16"), "dataset depth files: float32 .npy, or 16-bit PNG "
                                "in 1/256 m (max 255.99 m, about a tenth of the bytes)")
+    instances: bool = switch(False, "also write instance/NNNNN.png: uint16 rock ids from the label pass "
+                             "(0 = no rock), for detection and instance segmentation (regolith export)")
 
 
 @dataclass(frozen=True)

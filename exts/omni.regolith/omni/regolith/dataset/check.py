@@ -1,9 +1,10 @@
 """Dataset validation: every problem that would crash or silently poison training, one per line.
 
 Checks the layout of docs/dataset-format.md: each frame in frames.jsonl has rgb, mask and depth
-(and each file has a record), every file decodes, rgb is 3-channel, mask is 8-bit single channel
-with values in {0, 1, 2, 255}, depth is float32 (H, W) .npy or a 16-bit PNG, and all three agree
-in size.
+(and instance, once a dataset has an instance/ folder; each file has a record), every file decodes,
+rgb is 3-channel, mask is 8-bit single channel with values in {0, 1, 2, 255}, depth is float32
+(H, W) .npy or a 16-bit PNG, instance is a 16-bit PNG that is non-zero exactly on rock pixels, and
+all of them agree in size.
 """
 from __future__ import annotations
 
@@ -12,10 +13,10 @@ from pathlib import Path
 
 import numpy as np
 
-from .. import CLASS_NAMES, IGNORE_ID
+from .. import CLASS_NAMES, IGNORE_ID, ROCK
 from ..errors import DatasetError
 from ..plan.io import read_records
-from .layout import KINDS, dataset_dir, frame_path, frame_stem, scan_files
+from .layout import KINDS, dataset_dir, frame_path, frame_stem, required_kinds, scan_files
 from .stats import _map
 
 ALLOWED_IDS = (*sorted(CLASS_NAMES), IGNORE_ID)
@@ -45,6 +46,7 @@ def check_dataset(root, workers: int | None = None, progress: bool = False) -> l
     has_plan = (root / "frames.jsonl").is_file()
     records = read_records(root, problems)
     files = {kind: scan_files(root, kind, problems) for kind in KINDS}
+    required = required_kinds(root)
     indices = sorted(set(records).union(*files.values()))
     if not indices:
         raise DatasetError(f"{root}: no frames (no frames.jsonl records, no rgb/, mask/ or depth/ files); "
@@ -57,7 +59,7 @@ def check_dataset(root, workers: int | None = None, progress: bool = False) -> l
         if has_plan and index not in records:
             problems += [f"{kind}/{files[kind][index].name}: no record in frames.jsonl"
                          for kind in KINDS if index in files[kind]]
-        missing = [f"{kind}/{stem}.{'|'.join(exts)}" for kind, exts in KINDS.items() if index not in files[kind]]
+        missing = [f"{kind}/{stem}.{'|'.join(KINDS[kind])}" for kind in required if index not in files[kind]]
         if missing:
             problems.append(f"{stem}: missing {', '.join(missing)}")
         jobs.append((root, index, {k for k in KINDS if index in files[k]}, records.get(index)))
@@ -70,13 +72,13 @@ def _check_frame(job) -> list[str]:
     """Decode one frame's files; report format problems and disagreeing sizes."""
     root, index, present, record = job
     problems, sizes = [], {}
-    for kind in ("rgb", "mask", "depth"):
+    for kind in KINDS:
         if kind not in present:
             continue
         path = frame_path(root, kind, index)
         name = f"{kind}/{path.name}"
         try:
-            size, found = (_check_depth if kind == "depth" else _check_png)(path, kind)
+            size, found = {"depth": _check_depth, "instance": _check_instance}.get(kind, _check_png)(path, kind)
         except Exception as exc:  # noqa: BLE001 - any decode failure is the problem to report
             problems.append(f"{name}: unreadable ({type(exc).__name__}: {exc})")
             continue
@@ -111,6 +113,26 @@ def _check_png(path: Path, kind: str):
         values = ", ".join(f"{v} ({counts[v]} px)" for v in bad[:8]) + (" ..." if bad.size > 8 else "")
         return size, [f"values outside {{{', '.join(map(str, ALLOWED_IDS))}}}: {values}"]
     return size, []
+
+
+def _check_instance(path: Path, kind: str):
+    """(width, height) and problems of an instance map: 16-bit, non-zero exactly where the mask says rock."""
+    from PIL import Image
+
+    with Image.open(path) as im:
+        im.load()
+        if im.mode not in ("I;16", "I;16B", "I"):
+            return im.size, [f"mode {im.mode}, expected a 16-bit single channel PNG (rock ids)"]
+        size, instance = im.size, np.asarray(im)
+    mask_path = frame_path(path.parent.parent, "mask", int(path.stem))
+    if not mask_path.exists():
+        return size, []
+    with Image.open(mask_path) as im:
+        mask = np.asarray(im)
+    if mask.shape != instance.shape:
+        return size, []  # the size check names it
+    wrong = int(np.count_nonzero((instance > 0) != (mask == ROCK)))
+    return size, [f"{wrong} px where instance > 0 and mask == rock disagree"] if wrong else []
 
 
 def _check_depth(path: Path, kind: str):

@@ -48,6 +48,6 @@ def open_job(cfg: Config, out, frames: int, width: int, height: int, shard: tupl
     mine = [r for r in plan if layout_of(r.index, cfg) % shard[1] == shard[0]]
     todo: dict[int, list[FrameRecord]] = {}
     for record in mine:
-        if not frame_done(root, record.index):
+        if not frame_done(root, record.index, cfg.render.instances):
             todo.setdefault(record.layout, []).append(record)
     return Job(root, cfg, width, height, plan, shard, dict(sorted(todo.items())), len(mine))

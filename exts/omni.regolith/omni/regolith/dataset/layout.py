@@ -1,7 +1,7 @@
 """Where a frame's files live and how they are named: the one rule every reader and writer uses.
 
-A frame is `rgb/NNNNN.png`, `mask/NNNNN.png` and `depth/NNNNN.npy|png`; it counts as done only
-when all three exist.
+A frame is `rgb/NNNNN.png`, `mask/NNNNN.png` and `depth/NNNNN.npy|png`, plus `instance/NNNNN.png`
+in datasets made with `render.instances`; it counts as done only when all of them exist.
 """
 from __future__ import annotations
 
@@ -19,9 +19,11 @@ from ..io import png_bytes
 CLASS_IDS = {str(k): v for k, v in CLASS_NAMES.items()} | {str(IGNORE_ID): "ignore"}
 
 
-SUBDIRS = ("rgb", "mask", "depth")
+SUBDIRS = ("rgb", "mask", "depth")  # every frame has these
+OPTIONAL = ("instance",)  # uint16 rock ids, with `render.instances`: then every frame has it too
 DEPTH_EXT = {"npy": "npy", "png16": "png"}
-KINDS = {"rgb": ("png",), "mask": ("png",), "depth": tuple(DEPTH_EXT.values())}  # frame sub-folder -> file extensions
+KINDS = {"rgb": ("png",), "mask": ("png",), "depth": tuple(DEPTH_EXT.values()),
+         "instance": ("png",)}  # frame sub-folder -> file extensions
 DEPTH_STEPS_PER_M = 256  # png16 depth: uint16 value / 256 = metres (the KITTI convention); 0 = sky
 
 
@@ -33,14 +35,21 @@ def frame_stem(index: int) -> str:
 def frame_paths(root: Path, index: int, depth_format: str = "npy") -> dict[str, Path]:
     stem = frame_stem(index)
     return {"rgb": root / "rgb" / f"{stem}.png", "mask": root / "mask" / f"{stem}.png",
-            "depth": root / "depth" / f"{stem}.{DEPTH_EXT[depth_format]}"}
+            "depth": root / "depth" / f"{stem}.{DEPTH_EXT[depth_format]}",
+            "instance": root / "instance" / f"{stem}.png"}
 
 
-def frame_done(root: Path, index: int) -> bool:
-    """All three files exist (a dataset holds one depth format: `prepare` refuses mixing)."""
+def frame_done(root: Path, index: int, instances: bool = False) -> bool:
+    """All its files exist (a dataset holds one depth format: `prepare` refuses mixing)."""
     paths = frame_paths(root, index)
     return (paths["rgb"].exists() and paths["mask"].exists()
-            and any(paths["depth"].with_suffix(f".{ext}").exists() for ext in DEPTH_EXT.values()))
+            and any(paths["depth"].with_suffix(f".{ext}").exists() for ext in DEPTH_EXT.values())
+            and (not instances or paths["instance"].exists()))
+
+
+def required_kinds(root: Path) -> tuple[str, ...]:
+    """The sub-folders every frame of this dataset must have: instance/ once the folder exists."""
+    return SUBDIRS + tuple(kind for kind in OPTIONAL if (Path(root) / kind).is_dir())
 
 
 def depth_png16_bytes(depth: np.ndarray) -> bytes:

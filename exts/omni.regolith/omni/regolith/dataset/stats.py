@@ -215,7 +215,8 @@ def format_table(stats: dict) -> str:
              + (f" (--sample {stats['sample']})" if stats["sample"] else ""),
              f"size      {res}",
              f"disk      {_size(b['total'])} (rgb {_size(b['rgb'])}, mask {_size(b['mask'])}, "
-             f"depth {_size(b['depth'])}, other {_size(b['other'])})",
+             f"depth {_size(b['depth'])}, " + (f"instance {_size(b['instance'])}, " if b.get("instance") else "")
+             + f"other {_size(b['other'])})",
              f"geometry  {stats['terrains']} terrains, {stats['layouts']} rock layouts", "",
              f"{'class':<10}{'share':>8}{'frame mean':>12}{'p5':>8}{'p50':>8}{'p95':>8}{'frames':>9}"]
     for name, c in stats["classes"].items():

@@ -1,7 +1,7 @@
 """Writing a dataset: frames atomically through a thread pool, the identity check, the manifest.
 
 Each file is written atomically, and a frame counts as done only when its rgb, mask and depth
-files all exist, so a job killed at any instant (even `kill -9`) resumes by rendering exactly
+(and instance, with `render.instances`) files all exist, so a job killed at any instant (even `kill -9`) resumes by rendering exactly
 the frames that are missing.
 """
 from __future__ import annotations
@@ -21,15 +21,17 @@ from ..config.files import config_to_dict, config_to_toml
 from ..config.scene import Config
 from ..errors import DatasetError
 from ..io import atomic_write_bytes, atomic_write_text, npy_bytes, png_bytes
-from .layout import CLASS_IDS, SUBDIRS, depth_png16_bytes, frame_done, frame_paths
+from .layout import CLASS_IDS, OPTIONAL, SUBDIRS, depth_png16_bytes, frame_done, frame_paths
 
 
 def encode_frame(root: Path, index: int, rgb: np.ndarray, mask: np.ndarray, depth: np.ndarray,
-                 depth_format: str = "npy") -> None:
+                 depth_format: str = "npy", instance: np.ndarray | None = None) -> None:
     """Encode and write one frame; rgb last, so a present rgb implies a finished frame."""
     paths = frame_paths(root, index, depth_format)
     data = depth_png16_bytes(depth) if depth_format == "png16" else npy_bytes(depth.astype(np.float32))
     atomic_write_bytes(paths["depth"], data)
+    if instance is not None:
+        atomic_write_bytes(paths["instance"], png_bytes(Image.fromarray(instance.astype(np.uint16))))
     atomic_write_bytes(paths["mask"], png_bytes(Image.fromarray(mask.astype(np.uint8), "L")))
     atomic_write_bytes(paths["rgb"], png_bytes(Image.fromarray(rgb.astype(np.uint8), "RGB")))
 
@@ -46,8 +48,9 @@ class DatasetWriter:
         self._pending: list = []
         self._max_pending = max_pending
 
-    def write_frame(self, index: int, rgb, mask, depth) -> None:
-        self._pending.append(self._pool.submit(encode_frame, self.root, index, rgb, mask, depth, self.depth_format))
+    def write_frame(self, index: int, rgb, mask, depth, instance=None) -> None:
+        self._pending.append(self._pool.submit(encode_frame, self.root, index, rgb, mask, depth, self.depth_format,
+                                               instance))
         if len(self._pending) >= self._max_pending:
             self._pending.pop(0).result()  # back-pressure: bounded memory, and errors surface early
 
@@ -115,7 +118,7 @@ def prepare(root: Path, cfg: Config, width: int, height: int) -> None:
 def remove_stale_temp_files(root: Path, older_than_s: float = 300.0) -> int:
     """Temp files left by a killed writer; young ones may belong to a concurrent shard."""
     now, removed = time.time(), 0
-    for sub in SUBDIRS:
+    for sub in SUBDIRS + OPTIONAL:
         for tmp in (root / sub).glob(".*.tmp"):
             try:
                 if now - tmp.stat().st_mtime > older_than_s:
@@ -128,7 +131,7 @@ def remove_stale_temp_files(root: Path, older_than_s: float = 300.0) -> int:
 
 def write_manifest(root: Path, cfg: Config, width: int, height: int, frames: int, renderer: dict,
                    timings: dict) -> Path:
-    done = sum(frame_done(root, i) for i in range(frames))
+    done = sum(frame_done(root, i, cfg.render.instances) for i in range(frames))
     manifest = {
         "format": "regolith-dataset/1",
         "created_unix": int(time.time()),
@@ -139,6 +142,8 @@ def write_manifest(root: Path, cfg: Config, width: int, height: int, frames: int
         "classes": CLASS_IDS,
         "depth": ("uint16 PNG, planar metres x 256 along the optical axis, 0 = sky"
                   if cfg.render.depth_format == "png16" else "float32 planar metres along the optical axis, 0 = sky"),
+        **({"instance": "uint16 PNG, the rock a pixel sees (stable within its layout), 0 = no rock"}
+           if cfg.render.instances else {}),
         "renderer": renderer,
         "software": software_versions(),
         "git_revision": git_revision(),

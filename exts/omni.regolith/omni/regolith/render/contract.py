@@ -18,6 +18,7 @@ class RenderResult:
     rgb: np.ndarray  # (h, w, 3) uint8 sRGB
     mask: np.ndarray  # (h, w) uint8 class ids
     depth: np.ndarray  # (h, w) float32 planar depth in metres, 0 where sky
+    instance: np.ndarray | None = None  # (h, w) uint16 rock id stable within a layout, 0 = no rock; None: not made
 
 
 class Renderer(Protocol):

@@ -56,6 +56,7 @@ def generate(cfg: Config, out: str | Path, frames: int, width: int | None = None
              progress: bool = True, star_texture=None) -> GenerateReport:
     """Render `frames` frames of `cfg`'s plan into the dataset `out` (resuming what is there)."""
     from ..scene.stars import star_texture as make_stars
+    from .instances import check_rock_ids
     from .mitsuba import MitsubaRenderer
 
     if frames < 1:
@@ -63,8 +64,11 @@ def generate(cfg: Config, out: str | Path, frames: int, width: int | None = None
     job = open_job(cfg, out, frames, width or cfg.render.width, height or cfg.render.height, shard)
     stars = star_texture if star_texture is not None else make_stars(
         cfg.lighting.star_texture_width, cfg.lighting.star_count, cfg.seed)
+    if cfg.render.instances:
+        check_rock_ids(max(r.rock_count for r in job.plan) + 1)  # + a close boulder
     renderer = MitsubaRenderer(job.width, job.height, cfg.render.spp, variant or cfg.render.variant,
-                               star_texture=stars, ground_bounce=cfg.render.ground_bounce)
+                               star_texture=stars, ground_bounce=cfg.render.ground_bounce,
+                               instances=cfg.render.instances)
     t0 = time.perf_counter()
     timings = render_job(job, renderer, workers, progress)
     seconds = time.perf_counter() - t0
@@ -98,7 +102,7 @@ def render_job(job: Job, renderer, workers: int = 4, progress: bool = True) -> d
                 result = renderer.render(record, seed=record.index)
                 timings["render_s"] += time.perf_counter() - t
                 t = time.perf_counter()
-                writer.write_frame(record.index, result.rgb, result.mask, result.depth)
+                writer.write_frame(record.index, result.rgb, result.mask, result.depth, result.instance)
                 timings["write_submit_s"] += time.perf_counter() - t
                 bar.update(1)
     bar.close()

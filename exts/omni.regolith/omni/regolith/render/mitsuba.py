@@ -20,6 +20,7 @@ from ..scene.sun import sun_direction
 from .backend import choose_variant
 from .contract import RenderResult
 from .geometry import pad_mesh, with_bound_anchors
+from .instances import instance_ids, padded_rock_ids
 from .integrator import bounce_integrator, ground_bounce_scale
 from .textures import TEXTURE_SIZE, texture_octaves, texture_weights
 
@@ -32,7 +33,7 @@ class MitsubaRenderer:
     """
 
     def __init__(self, width: int, height: int, spp: int = 4, variant: str = "auto", star_texture=None,
-                 ground_bounce: float = 1.0):
+                 ground_bounce: float = 1.0, instances: bool = False):
         self.variant = choose_variant(variant)
         import mitsuba as mi
 
@@ -44,6 +45,8 @@ class MitsubaRenderer:
         self._stars_flat = None
         self._octaves = None
         self._pixel_grid = None  # pixel-centre offsets from the principal point, on the device
+        self.instances = instances  # also return rock instance ids (`render.instances`)
+        self._rock_ids = None  # per rock triangle, on the device (with `instances`)
 
     def info(self) -> dict:
         return {"backend": "mitsuba", "variant": self.variant, "spp": self.spp}
@@ -88,6 +91,7 @@ class MitsubaRenderer:
         for shape in self.scene.shapes():
             sid = int(dr.reinterpret_array(mi.UInt32, mi.ShapePtr(shape))[0])
             self._ids[ROCK if shape.id() == "rocks" else REGOLITH] = sid
+        self._rock_ids = mi.UInt32(padded_rock_ids(geometry)) if self.instances else None
 
     def _terrain_mesh(self, geometry: Geometry, bsdf):
         points, triangles, normals, uvs = with_bound_anchors(geometry)
@@ -134,7 +138,7 @@ class MitsubaRenderer:
             self.scene.integrator().scale = ground_bounce_scale(frame, self.ground_bounce)
 
     def _trace(self, frame: FrameRecord):
-        """One ray through each pixel centre: hit, shape id, planar depth and unit direction (device)."""
+        """One ray through each pixel centre: hit, shape id, planar depth, unit direction, primitive (device)."""
         import drjit as dr
 
         mi = self.mi
@@ -154,7 +158,7 @@ class MitsubaRenderer:
         si = self.scene.ray_intersect(mi.Ray3f(o, world), ray_flags=mi.RayFlags.Minimal, coherent=True)
         shape = dr.reinterpret_array(mi.UInt32, si.shape)
         depth = dr.select(si.is_valid(), si.t / length, 0.0)
-        return si.is_valid(), shape, depth, world
+        return si.is_valid(), shape, depth, world, si.prim_index
 
     def _class_mask(self, hit, shape):
         import drjit as dr
@@ -187,8 +191,9 @@ class MitsubaRenderer:
         mi = self.mi
         self._apply(frame)
         img = mi.render(self.scene, spp=self.spp, seed=seed)
-        hit, shape, depth, direction = self._trace(frame)
+        hit, shape, depth, direction, prim = self._trace(frame)
         mask = self._class_mask(hit, shape)
+        instance = None if self._rock_ids is None else instance_ids(mi, self._rock_ids, prim, mask == ROCK)
         n = self.width * self.height
         pix = dr.arange(mi.UInt32, n)
         exposure = dr.opaque(mi.Float, frame.exposure)
@@ -204,11 +209,12 @@ class MitsubaRenderer:
             value = dr.clip(value, 0.0, 1.0)
             srgb = dr.select(value <= 0.0031308, 12.92 * value, 1.055 * dr.power(value, 1 / 2.4) - 0.055)
             packed |= mi.UInt32(srgb * 255.0 + 0.5) << (8 * c)
-        dr.eval(packed, mask, depth)
+        dr.eval(packed, mask, depth, instance)
         rgb = packed.numpy().view(np.uint8).reshape(self.height, self.width, 4)[..., :3].copy()
         shape2 = (self.height, self.width)
         return RenderResult(rgb, mask.numpy().astype(np.uint8).reshape(shape2),
-                            depth.numpy().astype(np.float32).reshape(shape2))
+                            depth.numpy().astype(np.float32).reshape(shape2),
+                            None if instance is None else instance.numpy().astype(np.uint16).reshape(shape2))
 
 
 def _any_perpendicular(v: np.ndarray) -> list:

@@ -21,9 +21,10 @@ class Geometry:
     rock_points: np.ndarray
     rock_triangles: np.ndarray
     terrain_size_m: float
+    rock_ids: np.ndarray | None = None  # (rock f,) int32: the layout's rock (1-based) each rock triangle belongs to
 
 
 def geometry_from_scene(scene) -> Geometry:
     hf = scene.terrain
-    rp, rt = merge_instances(scene.prototypes, scene.rocks)
-    return Geometry(hf.points(), hf.triangles(), hf.normals(), hf.uvs(), rp, rt, hf.size_m)
+    rp, rt, ids = merge_instances(scene.prototypes, scene.rocks)
+    return Geometry(hf.points(), hf.triangles(), hf.normals(), hf.uvs(), rp, rt, hf.size_m, ids)

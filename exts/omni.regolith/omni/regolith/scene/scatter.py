@@ -113,16 +113,21 @@ def _uniform_disk(rng: np.random.Generator, n: int, radius: float) -> np.ndarray
     return np.column_stack([r * np.cos(a), r * np.sin(a)])
 
 
-def merge_instances(prototypes, layout: RockLayout) -> tuple[np.ndarray, np.ndarray]:
-    """Expand the instancer into one mesh: Mitsuba instances cost ~20 ms each per CPU frame."""
+def merge_instances(prototypes, layout: RockLayout) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Expand the instancer into one mesh: Mitsuba instances cost ~20 ms each per CPU frame.
+
+    Also returns each triangle's rock id (instance i of the layout is id i + 1; 0 means no rock),
+    so the label pass can tell the merged rocks apart again.
+    """
     if len(layout) == 0:
-        return np.zeros((0, 3), np.float32), np.zeros((0, 3), np.int32)
+        return np.zeros((0, 3), np.float32), np.zeros((0, 3), np.int32), np.zeros(0, np.int32)
     rots = quat_to_matrix(layout.orientations.astype(np.float64))
-    points, tris, offset = [], [], 0
+    points, tris, ids, offset = [], [], [], 0
     for i in range(len(layout)):
         proto = prototypes[layout.proto_indices[i]]
         p = (proto.points * layout.scales[i]) @ rots[i].T + layout.positions[i]
         points.append(p)
         tris.append(proto.triangles + offset)
+        ids.append(np.full(len(proto.triangles), i + 1, np.int32))
         offset += len(p)
-    return np.concatenate(points).astype(np.float32), np.concatenate(tris).astype(np.int32)
+    return np.concatenate(points).astype(np.float32), np.concatenate(tris).astype(np.int32), np.concatenate(ids)

@@ -51,6 +51,16 @@ def _rocks_from_instancer(stage, instancer):
     return np.concatenate(points).astype(np.float32), np.concatenate(tris).astype(np.int32)
 
 
+def _rock_ids(stage, instancer) -> np.ndarray:
+    """Each merged rock triangle's rock id (1-based instance order: the layout's, as `merge_instances`)."""
+    from pxr import UsdGeom
+
+    counts = np.array([len(_array(UsdGeom.Mesh(stage.GetPrimAtPath(t)).GetFaceVertexCountsAttr(), np.int32))
+                       for t in instancer.GetPrototypesRel().GetTargets()], np.int64)
+    indices = _array(instancer.GetProtoIndicesAttr(), np.int32)
+    return np.repeat(np.arange(1, len(indices) + 1, dtype=np.int32), counts[indices] if len(indices) else 0)
+
+
 def open_stage(path: str | Path):
     from pxr import Usd
 
@@ -77,9 +87,10 @@ def read_stage(stage) -> tuple[Geometry, FrameRecord, Config]:
     tp, tt = _mesh_arrays(terrain)
     normals = _array(terrain.GetNormalsAttr(), np.float32)
     uvs = _array(UsdGeom.PrimvarsAPI(terrain).GetPrimvar("st").GetAttr(), np.float32)
-    rp, rt = _rocks_from_instancer(stage, UsdGeom.PointInstancer(stage.GetPrimAtPath("/World/Rocks")))
+    instancer = UsdGeom.PointInstancer(stage.GetPrimAtPath("/World/Rocks"))
+    rp, rt = _rocks_from_instancer(stage, instancer)
     size = float(tp[:, 0].max() - tp[:, 0].min())
-    geometry = Geometry(tp, tt, normals, uvs, rp, rt, size)
+    geometry = Geometry(tp, tt, normals, uvs, rp, rt, size, _rock_ids(stage, instancer))
     return geometry, _frame_from_stage(stage, cfg), cfg
 
 
