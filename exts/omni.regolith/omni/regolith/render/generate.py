@@ -26,6 +26,7 @@ class GenerateReport:
     skipped: int
     seconds: float
     variant: str
+    planned: int = 0  # frames in the dataset's plan (more than asked when an earlier run asked for more)
 
     @property
     def frames_per_s(self) -> float:
@@ -63,14 +64,17 @@ def generate(cfg: Config, out: str | Path, frames: int, width: int | None = None
     job = open_job(cfg, out, frames, width or cfg.render.width, height or cfg.render.height, shard)
     stars = star_texture if star_texture is not None else make_stars(
         cfg.lighting.star_texture_width, cfg.lighting.star_count, cfg.seed)
-    renderer = MitsubaRenderer(job.width, job.height, cfg.render.spp, variant or cfg.render.variant,
-                               star_texture=stars, ground_bounce=cfg.render.ground_bounce)
-    t0 = time.perf_counter()
-    timings = render_job(job, renderer, workers, progress)
-    seconds = time.perf_counter() - t0
-    timings["total_s"] = seconds
-    job.finish(renderer.info(), timings)
-    return GenerateReport(job.pending, job.mine - job.pending, seconds, renderer.variant)
+    try:
+        renderer = MitsubaRenderer(job.width, job.height, cfg.render.spp, variant or cfg.render.variant,
+                                   star_texture=stars, ground_bounce=cfg.render.ground_bounce)
+        t0 = time.perf_counter()
+        timings = render_job(job, renderer, workers, progress)
+        seconds = time.perf_counter() - t0
+        timings["total_s"] = seconds
+        job.finish(renderer.info(), timings)
+    finally:
+        job.release()
+    return GenerateReport(job.pending, job.mine - job.pending, seconds, renderer.variant, job.planned)
 
 
 def render_job(job: Job, renderer, workers: int = 4, progress: bool = True) -> dict:
