@@ -27,7 +27,7 @@ if src.is_file():
 else:
     from transformers import SegformerForSemanticSegmentation
 
-    model = SegformerForSemanticSegmentation.from_pretrained(src)
+    model = SegformerForSemanticSegmentation.from_pretrained(src, use_safetensors=True)  # no pickle either
     pre = read_preprocessor(src)["size"]
     size, what = (pre["height"], pre["width"]), str(src)
 save_model(model.half(), dst, size)  # safetensors + preprocessor config, as training writes them

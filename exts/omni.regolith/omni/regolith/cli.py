@@ -1,6 +1,7 @@
 """The `regolith` command. Each subcommand is a light module in `commands/` (argparse only);
 heavy imports (torch, mitsuba) happen inside its `run`, so `regolith --help` is instant.
 Any `RegolithError` becomes one line on stderr and exit code 2: never a traceback for bad input.
+So does an `OSError` (a full disk, a read-only or missing folder): the file and the system's reason.
 """
 from __future__ import annotations
 
@@ -46,6 +47,10 @@ def main(argv=None) -> int:
         return int(args.run(args) or 0)
     except RegolithError as exc:
         print(f"regolith {args.command}: error: {exc}", file=sys.stderr)
+        return 2
+    except OSError as exc:  # ENOSPC, EACCES, ENOTDIR, EROFS, EEXIST...: the file and the reason
+        where = f"{exc.filename}: " if exc.filename else ""
+        print(f"regolith {args.command}: error: {where}{exc.strerror or exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print(f"regolith {args.command}: interrupted; rerun the same command to resume", file=sys.stderr)

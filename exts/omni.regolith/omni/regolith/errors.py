@@ -29,4 +29,8 @@ class ModelError(RegolithError):
 
 
 class MemoryPreflightError(RegolithError):
-    """A job would not fit in the memory left on this machine."""
+    """A job would not fit in the memory (or on the disk) left on this machine."""
+
+
+class BusyError(RegolithError):
+    """Another regolith process is writing to the same output folder."""

@@ -23,8 +23,10 @@ def atomic_file(path: str | Path, mode: str = "wb"):
             yield f
         os.chmod(tmp, 0o666 & ~_UMASK)  # mkstemp makes 0600; give the file normal permissions
         os.replace(tmp, path)
-    except BaseException:
+    except BaseException as exc:
         Path(tmp).unlink(missing_ok=True)
+        if isinstance(exc, OSError) and exc.filename is None and exc.errno:  # a failed write names no file
+            raise OSError(exc.errno, exc.strerror, str(path)) from None
         raise
 
 

@@ -1,4 +1,4 @@
-"""Memory preflight: refuse a job that would not fit, before it starts.
+"""Memory (and disk) preflight: refuse a job that would not fit, before it starts.
 
 On a unified-memory box (the 128 GB DGX Spark) running out of memory does not fail cleanly:
 the machine swaps to a halt. So big jobs estimate their peak first and compare it with what is
@@ -61,9 +61,16 @@ def memory_status(check_gpu: bool = True) -> MemoryStatus:
     return MemoryStatus(total, available, gpu_total, gpu_free, unified)
 
 
+PLAN_BYTES_IN_MEMORY = 8 * 1024  # one FrameRecord with its camera pose: ~7 KB measured (tracemalloc)
+
+
+PLAN_BYTES_ON_DISK = 1500  # one line of frames.jsonl: ~1.4 KB
+
+
 def estimate_generate(width: int, height: int, spp: int, terrain_resolution: int, rock_triangles: int,
-                      writer_queue: int = 16) -> int:
-    """Peak bytes of headless generation: wavefront render state, geometry + BVH, queued frames."""
+                      writer_queue: int = 16, frames: int = 0) -> int:
+    """Peak bytes of headless generation: wavefront render state, geometry + BVH, queued frames,
+    and the whole frame plan (held in memory)."""
     pixels = width * height
     wavefront = pixels * spp * 256  # per-sample path state of the megakernel, generous
     film = pixels * 4 * 4 * 4
@@ -72,7 +79,30 @@ def estimate_generate(width: int, height: int, spp: int, terrain_resolution: int
     texture = 1024 * 1024 * 4 * 8
     queued = writer_queue * pixels * (3 + 1 + 4) * 2
     runtime = 600 * 1024 ** 2  # Python, Mitsuba/Dr.Jit libraries and JIT caches
-    return wavefront + film + geometry + texture + queued + runtime
+    return wavefront + film + geometry + texture + queued + runtime + frames * PLAN_BYTES_IN_MEMORY
+
+
+def estimate_dataset_disk(frames: int, width: int, height: int, depth_format: str = "npy") -> int:
+    """A lower bound of a dataset's bytes: the plan, depth as stored (.npy is raw float32), RGB and
+    mask PNGs at no less than a byte a pixel."""
+    depth = width * height * (4 if depth_format == "npy" else 1)
+    return frames * (PLAN_BYTES_ON_DISK + depth + width * height)
+
+
+def disk_preflight(path, need: int, force: bool = False) -> str:
+    """The disk verdict for writing `need` bytes under `path`; raise when it cannot fit (unless forced)."""
+    import shutil
+    from pathlib import Path
+
+    where = Path(path).resolve()
+    while not where.exists():
+        where = where.parent
+    free = shutil.disk_usage(where).free
+    text = f"disk: needs at least ~{need / GIB:.1f} GiB, {free / GIB:.1f} GiB free: " + (
+        "fits" if need <= free else "would NOT fit")
+    if need > free and not force:
+        raise MemoryPreflightError(f"{text}; free space, use another --out, or pass --force to run anyway")
+    return text
 
 
 def estimate_train(batch_size: int, image_size: int, model: str = "b0", workers: int = 4) -> int:

@@ -1,7 +1,7 @@
 """`regolith evaluate`: a model on real (and synthetic) images, next to a non-learned baseline."""
 from __future__ import annotations
 
-from .common import MODEL_HELP
+from .common import MODEL_HELP, check_output, finite_float
 
 HELP = "evaluate a model on real or synthetic images against a non-learned baseline (report.md, metrics.json, sheets)"
 
@@ -21,7 +21,7 @@ def add_arguments(p) -> None:
     p.add_argument("--input-size", type=int, metavar="N",
                    help="run the model at N x N input instead of its preprocessor's size (a multiple of 32; "
                         "finer masks at ~N^2 cost)")
-    p.add_argument("--crop", type=float, default=0.0, metavar="F",
+    p.add_argument("--crop", type=finite_float, default=0.0, metavar="F",
                    help="cut this fraction off each side of every image and mask first, e.g. 0.05 for the film "
                         "border of scanned Apollo frames (default 0)")
 
@@ -68,6 +68,7 @@ def run(args) -> int:
         raise ConfigError(f"--input-size {args.input_size}: must be a multiple of 32 within [32, 4096]")
     if not 0.0 <= args.crop < 0.45:
         raise ConfigError(f"--crop {args.crop}: must be within [0, 0.45)")
+    check_output(args.out)
     metrics = run_evaluation(args.out, images=args.images, masks=args.masks, compare=args.compare,
                              model=args.model, device=args.device, limit=args.limit, crop=args.crop,
                              input_size=args.input_size)

@@ -1,7 +1,7 @@
 """`regolith render`: a rover drive as an .mp4 with the segmentation overlaid (resumable)."""
 from __future__ import annotations
 
-from .common import MODEL_HELP, add_config_arguments, parse_resolution
+from .common import MODEL_HELP, add_config_arguments, check_output, finite_float, parse_resolution
 
 HELP = "render a rover drive across the terrain as an .mp4 with the model's segmentation overlaid"
 
@@ -18,7 +18,7 @@ def add_arguments(p) -> None:
     p.add_argument("--model", help=MODEL_HELP)
     p.add_argument("--no-model", action="store_true", help="no segmentation model: overlay the ground truth")
     p.add_argument("--frames", type=int, help="frames to render (default: drive length / speed * fps = 48)")
-    p.add_argument("--fps", type=float, help="frames per second of the video (default 24)")
+    p.add_argument("--fps", type=finite_float, help="frames per second of the video (default 24)")
     p.add_argument("--resolution", help="WIDTHxHEIGHT of the render (default 320x180)")
     p.add_argument("--spp", type=int, help="samples per pixel (default 4)")
     p.add_argument("--layout", choices=["overlay", "side-by-side"],
@@ -55,6 +55,7 @@ def run(args) -> int:
     from ..video.drive import render_video
 
     cfg, video = video_from_args(args)
+    check_output(args.out, folder=False)  # before minutes of rendering, not at the final rename
     report = render_video(cfg, args.out, video, model=args.model, no_model=args.no_model, device=args.device,
                           variant=args.variant, fresh=args.fresh, keep_frames=args.keep_frames,
                           progress=not args.no_progress)

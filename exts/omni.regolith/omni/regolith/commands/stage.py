@@ -1,7 +1,7 @@
 """`regolith stage build|preview`."""
 from __future__ import annotations
 
-from .common import add_config_arguments, load_from_args, parse_resolution
+from .common import add_config_arguments, check_output, int_in, load_from_args, parse_resolution
 
 HELP = "build the lunar USD stage, or render a preview of one"
 
@@ -15,7 +15,7 @@ def add_arguments(p) -> None:
     v.add_argument("stage", help="a stage written by `regolith stage build`")
     v.add_argument("--out", required=True, help="preview PNG; <name>_mask.png and <name>_depth.npy beside it")
     v.add_argument("--resolution", help="WIDTHxHEIGHT (default: the stage's render config)")
-    v.add_argument("--spp", type=int, help="samples per pixel")
+    v.add_argument("--spp", type=int_in(1, 65536), help="samples per pixel")
     v.add_argument("--variant", default=None, help="Mitsuba variant (default: auto)")
 
 
@@ -25,6 +25,7 @@ def run(args) -> int:
         from ..stage.author import write_stage
 
         cfg = load_from_args(args)
+        check_output(args.out, folder=False)
         scene = build_scene(cfg)
         out = write_stage(scene, args.out)
         n = scene.terrain.n
@@ -33,6 +34,7 @@ def run(args) -> int:
         return 0
     from ..render.preview import render_preview
 
+    check_output(args.out, folder=False)
     paths = render_preview(args.stage, args.out, parse_resolution(args.resolution), args.spp, args.variant)
     for path in paths:
         print(f"wrote {path}")

@@ -20,6 +20,7 @@ def run(args) -> int:
     from pathlib import Path
 
     from ..errors import ConfigError
+    from .common import check_output
 
     for name in ("sample", "workers"):
         value = getattr(args, name)
@@ -45,6 +46,10 @@ def run(args) -> int:
     from ..dataset.figure import plot_stats
     from ..dataset.stats import compute_stats, format_table, write_stats
 
+    if args.out:
+        check_output(args.out, folder=Path(args.out).suffix != ".json")
+    else:
+        check_output(args.dataset, "DIR")
     stats = compute_stats(args.dataset, sample=args.sample, workers=args.workers, progress=True)
     out = Path(args.out) if args.out else Path(args.dataset)
     json_path = out if out.suffix == ".json" else out / "stats.json"

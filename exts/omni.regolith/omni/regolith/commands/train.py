@@ -1,6 +1,8 @@
 """`regolith train`: SegFormer training on a generated dataset, resumable, with JSON progress."""
 from __future__ import annotations
 
+from .common import check_output, finite_float, int_in
+
 HELP = "train a SegFormer on a dataset (resumable; --json-progress for machines)"
 
 # CLI option -> TrainConfig field; None means "not given", so a TOML value or a resumed run's own wins.
@@ -16,7 +18,7 @@ def add_arguments(p) -> None:
     p.add_argument("--epochs", type=int)
     p.add_argument("--batch-size", type=int)
     p.add_argument("--image-size", type=int, help="training crop / model input side in pixels (default 512)")
-    p.add_argument("--lr", type=float, help="peak learning rate")
+    p.add_argument("--lr", type=finite_float, help="peak learning rate")
     p.add_argument("--workers", type=int, help="DataLoader workers (default: auto)")
     p.add_argument("--seed", type=int)
     p.add_argument("--init", help="start from a local checkpoint (a model dir or a previous RUN_DIR)")
@@ -24,7 +26,8 @@ def add_arguments(p) -> None:
     p.add_argument("--json-progress", action="store_true", help="one JSON object per event on stdout")
     p.add_argument("--config", help="TOML file with a [train] table (augmentation switches live there)")
     p.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda"])
-    p.add_argument("--max-steps", type=int, help="stop (with a checkpoint) after this many steps in total")
+    p.add_argument("--max-steps", type=int_in(1, 10**12),
+                   help="stop (with a checkpoint) after this many steps in total")
     p.add_argument("--force", action="store_true", help="run even if the memory preflight says it will not fit")
 
 
@@ -33,14 +36,12 @@ def run(args) -> int:
     import sys
 
     from ..config.train import load_train_config
-    from ..errors import ConfigError
     from ..learn.progress import Progress
     from ..learn.train import train
 
     progress = Progress(json_lines=args.json_progress)
     try:
-        if args.max_steps is not None and args.max_steps < 1:
-            raise ConfigError(f"--max-steps {args.max_steps}: must be at least 1")
+        check_output(args.out)
         explicit = {field: getattr(args, opt) for opt, field in _FIELDS.items()}
         cfg = load_train_config(args.config, explicit, run_dir=args.out, resume=args.resume)
         train(args.data, args.out, cfg, val=args.val, init=args.init, resume=args.resume, device=args.device,

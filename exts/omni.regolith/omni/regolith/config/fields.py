@@ -8,6 +8,7 @@ samples from.
 from __future__ import annotations
 
 import dataclasses
+import math
 import typing
 from dataclasses import field
 
@@ -44,6 +45,9 @@ def _check_scalar(path, value, f, ftype, problems):
             problems.append(f"{path}: expected a number, got {value!r}")
             return value
         value = float(value)
+        if not math.isfinite(value):  # NaN passes every `lo <= v <= hi`: reject it by name
+            problems.append(f"{path}: {value!r} is not a finite number")
+            return value
     if ftype is str and not isinstance(value, str):
         problems.append(f"{path}: expected a string, got {value!r}")
         return value
@@ -59,6 +63,9 @@ def _check_pair(path, value, f, problems):
     ):
         problems.append(f"{path}: expected [min, max], got {value!r}")
         return value
+    if not all(math.isfinite(v) for v in value):
+        problems.append(f"{path}: {list(value)!r} holds a value that is not a finite number")
+        return tuple(value)
     lo, hi = f.metadata["lo"], f.metadata["hi"]
     a, b = value
     if a > b:

@@ -28,8 +28,12 @@ def parse_overrides(overrides) -> dict:
             value = raw  # bare words are strings: render.variant=scalar_rgb
         node = out
         *parents, leaf = key.strip().split(".")
+        if not all(parents + [leaf]):
+            raise ConfigError(f"--set {item}: expected section.key=value")
         for p in parents:
             node = node.setdefault(p, {})
+            if not isinstance(node, dict):  # `--set rocks.count=1 --set rocks.count.x=2`
+                raise ConfigError(f"--set {item}: {key.strip().rsplit('.', 1)[0]} is a value, not a table")
         node[leaf] = value
     return out
 
@@ -49,9 +53,15 @@ def read_toml(path: str | Path | None = None) -> dict:
     """A TOML file (the shipped default when `path` is None) as a dict, or one clear ConfigError."""
     path = Path(path) if path else DEFAULT_CONFIG
     try:
-        return tomllib.loads(path.read_text())
+        return tomllib.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise ConfigError(f"config file not found: {path}") from None
+    except IsADirectoryError:
+        raise ConfigError(f"--config {path}: a folder, not a TOML file") from None
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"{path}: not a UTF-8 text file ({exc.reason} at byte {exc.start}); TOML is UTF-8") from None
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read ({exc.strerror or exc})") from None
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path}: not valid TOML ({exc})") from None
 

@@ -4,7 +4,8 @@ Checks the layout of docs/dataset-format.md: each frame in frames.jsonl has rgb,
 (and instance, once a dataset has an instance/ folder; each file has a record), every file decodes,
 rgb is 3-channel, mask is 8-bit single channel with values in {0, 1, 2, 255}, depth is float32
 (H, W) .npy or a 16-bit PNG, instance is a 16-bit PNG that is non-zero exactly on rock pixels, and
-all of them agree in size.
+all of them agree in size; then `consistency` compares the plan with the config, and the manifest
+with the disk.
 """
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ import numpy as np
 from .. import CLASS_NAMES, IGNORE_ID, ROCK
 from ..errors import DatasetError
 from ..plan.io import read_records
+from .consistency import consistency_problems
 from .layout import KINDS, dataset_dir, frame_path, frame_stem, required_kinds, scan_files
 from .stats import _map
 
@@ -35,14 +37,17 @@ def check_dataset(root, workers: int | None = None, progress: bool = False) -> l
     """
     root = dataset_dir(root)
     problems: list[str] = []
-    manifest = root / "manifest.json"
-    if not manifest.is_file():
+    manifest_path, manifest = root / "manifest.json", None
+    if not manifest_path.is_file():
         problems.append("manifest.json: missing")
     else:
         try:
-            json.loads(manifest.read_text(encoding="utf-8"))
+            manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+            if not isinstance(manifest, dict):
+                raise ValueError(f"a JSON {type(manifest).__name__}, not an object")
         except (OSError, ValueError) as exc:
             problems.append(f"manifest.json: unreadable ({exc})")
+            manifest = None
     has_plan = (root / "frames.jsonl").is_file()
     records = read_records(root, problems)
     files = {kind: scan_files(root, kind, problems) for kind in KINDS}
@@ -65,7 +70,8 @@ def check_dataset(root, workers: int | None = None, progress: bool = False) -> l
         jobs.append((root, index, {k for k in KINDS if index in files[k]}, records.get(index)))
     for found in _map(_check_frame, jobs, workers, "check", progress):
         problems += found
-    return problems
+    complete = set(files["rgb"]) & set(files["mask"]) & set(files["depth"])
+    return problems + consistency_problems(root, records, complete, manifest)
 
 
 def _check_frame(job) -> list[str]:

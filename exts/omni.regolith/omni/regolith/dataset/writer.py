@@ -99,16 +99,29 @@ def identity(cfg: Config, width: int, height: int) -> dict:
     return {"config": config_to_dict(cfg), "resolution": [width, height]}
 
 
+def read_identity(root: Path) -> dict:
+    """`.regolith-dataset.json` (which config and resolution made the dataset), or a DatasetError."""
+    path = Path(root) / ".regolith-dataset.json"
+    try:
+        ident = json.loads(path.read_text(encoding="utf-8"))
+        if not isinstance(ident, dict) or not isinstance(ident.get("config"), dict):
+            raise ValueError("no 'config' table")
+        return ident
+    except (OSError, ValueError) as exc:  # UnicodeDecodeError and JSONDecodeError are ValueErrors
+        raise DatasetError(f"{path}: unreadable ({exc}); it records which config made this dataset: restore it "
+                           "(config.toml beside it holds the same config) or use a new --out folder") from None
+
+
 def prepare(root: Path, cfg: Config, width: int, height: int) -> None:
     """Create the folder, or accept it only if it was made with the same config and resolution."""
     root.mkdir(parents=True, exist_ok=True)
     ident_path = root / ".regolith-dataset.json"
     ident = identity(cfg, width, height)
     if ident_path.exists():
-        if json.loads(ident_path.read_text()) != ident:
+        if read_identity(root) != ident:
             raise DatasetError(f"{root} holds a dataset made with another config or resolution; "
                                "use a new --out folder (or delete that one)")
-    elif any(root.iterdir()):
+    elif any(not p.name.startswith(".regolith-") for p in root.iterdir()):  # our lock files may be there
         raise DatasetError(f"{root} is not empty and is not a regolith dataset; use a new --out folder")
     else:
         atomic_write_text(ident_path, json.dumps(ident, sort_keys=True))

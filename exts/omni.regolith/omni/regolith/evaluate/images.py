@@ -36,11 +36,15 @@ ALLD_HINT = ("real lunar photographs with masks: the `real_moon_images` folder o
 ALLD_PALETTE = (((0, 0, 0), 0), ((0, 255, 0), ROCK), ((0, 0, 255), ROCK), ((255, 0, 0), SKY))
 
 
+MAX_SIDE = 4096  # longer images are scaled down before scoring: a 12000 x 12000 one took 6 GB
+
+
 @dataclass
 class Sample:
     id: str
     image: Path
     mask: Path | None = None
+    scaled_from: tuple | None = None  # (width, height) when `load_sample` scaled it down to MAX_SIDE
 
 
 @dataclass
@@ -168,11 +172,24 @@ def crop_border(a: np.ndarray, fraction: float) -> np.ndarray:
     return a[dy:a.shape[0] - dy, dx:a.shape[1] - dx]
 
 
-def load_sample(sample: Sample, crop: float = 0.0):
-    """(rgb, mask or None), the mask checked against its image, both cropped alike."""
+def load_sample(sample: Sample, crop: float = 0.0, max_side: int = MAX_SIDE):
+    """(rgb, mask or None), the mask checked against its image, both cropped alike; an image whose
+    long side exceeds `max_side` is scaled down (area-averaged; its mask by nearest neighbour) and
+    `sample.scaled_from` says so, for the report."""
     rgb = read_image(sample.image)
     target = read_mask(sample.mask, rgb.shape[:2]) if sample.mask else None
-    return crop_border(rgb, crop), None if target is None else crop_border(target, crop)
+    rgb, target = crop_border(rgb, crop), None if target is None else crop_border(target, crop)
+    h, w = rgb.shape[:2]
+    if max(h, w) <= max_side:
+        return rgb, target
+    from PIL import Image
+
+    size = (max(1, round(w * max_side / max(h, w))), max(1, round(h * max_side / max(h, w))))
+    sample.scaled_from = (w, h)
+    rgb = np.asarray(Image.fromarray(rgb).resize(size, Image.Resampling.BOX))
+    if target is not None:
+        target = np.asarray(Image.fromarray(target).resize(size, Image.Resampling.NEAREST))
+    return rgb, target
 
 
 def alld_to_ids(rgb: np.ndarray) -> np.ndarray:

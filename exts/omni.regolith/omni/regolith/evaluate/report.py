@@ -5,6 +5,7 @@ from pathlib import Path
 
 from .. import CLASS_NAMES
 from ..io import atomic_write_text
+from .images import MAX_SIDE
 
 NAMES = [CLASS_NAMES[k] for k in sorted(CLASS_NAMES)]
 
@@ -97,6 +98,9 @@ def _set_section(m: dict) -> list[str]:
     n, lab = m["images_evaluated"], m["labelled"]
     spread = f" (evenly spread over {m['images_found']}: --limit)" if n < m["images_found"] else ""
     crop = f", {m['crop']:.0%} cut off each side (--crop)" if m.get("crop") else ""
+    if m.get("scaled_down"):
+        crop += (f", {m['scaled_down']} scaled down to {MAX_SIDE} px on the long side before scoring "
+                 "(masks by nearest neighbour)")
     lines = [f"## Set `{m['name']}`", "", f"- images: `{m['images']}` ({m['kind']}), {n} evaluated{spread}{crop}",
              f"- masks: `{m['masks']}`" if lab else "- masks: none (proxies only)"]
     if lab:
@@ -173,7 +177,7 @@ def write_report(metrics: dict, path) -> Path:
     lines = ["# Evaluation report", "",
              f"- model: `{where}`{' (default model)' if model.get('default') else ''}{dev}",
              f"- baseline: {metrics['baseline']['name']}: {metrics['baseline']['rules']}",
-             f"- sets: " + ", ".join(f"`{s['name']}` ({s['images_evaluated']} images, "
+             "- sets: " + ", ".join(f"`{s['name']}` ({s['images_evaluated']} images, "
                                      f"{'masks' if s['labelled'] else 'no masks'})" for s in sets),
              f"- {metrics['generated_by']}, {metrics['created']}; all numbers in metrics.json", ""]
     lines += _how_to_read(any(s["labelled"] for s in sets), any(not s["labelled"] for s in sets))

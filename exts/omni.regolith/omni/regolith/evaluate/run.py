@@ -23,6 +23,17 @@ def _unique_name(name: str, taken: set) -> str:
     return out
 
 
+def _refuse_overlap(out: Path, image_set) -> None:
+    """The report must not land among the images it scores: a second run would score its own sheets."""
+    a = out.resolve()
+    for folder in (image_set.images, image_set.masks):
+        b = Path(folder).resolve() if folder else None
+        if b is not None and (a == b or b in a.parents or a in b.parents):
+            how = "is" if a == b else ("is inside" if b in a.parents else "contains")
+            raise DatasetError(f"--out {out} {how} the image folder {folder}; a second run would score its own "
+                               "contact sheets: write the report elsewhere")
+
+
 def run_evaluation(out, images=None, masks=None, compare=(), model=None, device="auto",
                    limit: int | None = None, segmenter=None, progress: bool = True, crop: float = 0.0,
                    input_size: int | None = None) -> dict:
@@ -47,6 +58,8 @@ def run_evaluation(out, images=None, masks=None, compare=(), model=None, device=
         s = find_image_set(extra, None, limit, crop=crop)
         s.name = _unique_name(s.name, taken)
         sets.append(s)
+    for s in sets:
+        _refuse_overlap(out, s)
     if segmenter is None:
         from ..learn.inference import DEFAULT_MODEL_DIR, Segmenter
         from ..learn.model import resolve_model_dir

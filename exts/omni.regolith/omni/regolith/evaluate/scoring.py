@@ -135,6 +135,8 @@ def evaluate_set(images, segmenter, masks=None, *, limit: int | None = None, nam
                     raise ModelError(f"{s.image.name}: prediction is {pred.shape[1]}x{pred.shape[0]}, image is "
                                      f"{rgb.shape[1]}x{rgb.shape[0]}; predictions must come back at full size")
                 row = {"id": s.id, "file": s.image.name, "width": rgb.shape[1], "height": rgb.shape[0]}
+                if s.scaled_from:
+                    row["scaled_from"] = list(s.scaled_from)
                 if target is not None:
                     c = np.bincount(target.ravel(), minlength=256)
                     true_counts += c
@@ -147,7 +149,8 @@ def evaluate_set(images, segmenter, masks=None, *, limit: int | None = None, nam
         bar.close()
     metrics = {"name": image_set.name, "images": str(image_set.images), "kind": image_set.kind,
                "labelled": labelled, "masks": str(image_set.masks) if labelled else None,
-               "images_found": image_set.found, "images_evaluated": len(rows), "crop": image_set.crop}
+               "images_found": image_set.found, "images_evaluated": len(rows), "crop": image_set.crop,
+               "scaled_down": sum("scaled_from" in r for r in rows)}
     if labelled:
         total = max(int(true_counts.sum()), 1)
         metrics["true_shares"] = {**{n: _r(true_counts[k] / total) for k, n in enumerate(NAMES)},

@@ -44,20 +44,25 @@ def save_checkpoint(path, model, opt, sched, state: dict, device) -> None:
 
 
 def load_checkpoint(path, model, opt, sched, device) -> dict:
+    import pickle
+
     import torch
 
     from ..errors import ModelError
 
-    try:
+    try:  # weights_only: a checkpoint holding anything but tensors and plain values is refused, never run
         state = torch.load(path, map_location=device, weights_only=True)
+        if not isinstance(state, dict):
+            raise ValueError(f"holds a {type(state).__name__}, not a checkpoint")
         model.load_state_dict(state.pop("model"))
         opt.load_state_dict(state.pop("optimizer"))
         sched.load_state_dict(state.pop("scheduler"))
-    except (OSError, RuntimeError, KeyError, ValueError) as exc:
-        raise ModelError(f"{path}: unusable checkpoint ({str(exc).splitlines()[0] if str(exc) else exc!r}); "
-                         "delete it to start over") from None
-    torch.set_rng_state(state.pop("rng_cpu").cpu())
-    cuda_state = state.pop("rng_cuda")
+        torch.set_rng_state(state.pop("rng_cpu").cpu())
+        cuda_state = state.pop("rng_cuda")
+    except (OSError, RuntimeError, KeyError, ValueError, TypeError, AttributeError, EOFError,
+            pickle.UnpicklingError) as exc:
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise ModelError(f"{path}: unusable checkpoint ({first[:200]}); delete it to start over") from None
     if cuda_state is not None and device.type == "cuda":
         torch.cuda.set_rng_state(cuda_state.cpu(), device)
     return state

@@ -2,8 +2,9 @@
 
 Validation frames come from terrains the model never trains on (split by `terrain_seed`): frames
 of one terrain share geometry, so a random-frame split would grade the model on near-copies of
-its training images. Every mask is read once up front so a bad value fails in seconds with the
-file named, not hours later inside a DataLoader worker.
+its training images. Every frame (RGB and mask) is decoded once up front, on threads, so a bad
+value or a truncated file fails in seconds with the file named, not hours later inside a
+DataLoader worker.
 """
 from __future__ import annotations
 
@@ -65,12 +66,13 @@ def scan(root) -> list[Sample]:
 def _check_one(s: Sample) -> str | None:
     try:
         with Image.open(s.rgb) as im:
+            im.load()  # decoded in full: a truncated frame fails here, not mid-epoch in a worker
             rgb_size, rgb_mode = im.size, im.mode
         with Image.open(s.mask) as im:
             if im.mode not in ("L", "P"):
                 return f"{s.mask}: mode {im.mode}, expected 8-bit single channel (L)"
             mask = np.asarray(im)
-    except (OSError, ValueError) as exc:
+    except (OSError, ValueError, SyntaxError, Image.DecompressionBombError) as exc:
         return f"{s.rgb} / {s.mask}: unreadable ({exc})"
     if rgb_mode not in ("RGB", "RGBA", "L"):
         return f"{s.rgb}: mode {rgb_mode}, expected 8-bit RGB"

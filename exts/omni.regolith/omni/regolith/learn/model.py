@@ -8,6 +8,7 @@ them with `SegformerForSemanticSegmentation` / `SegformerImageProcessor` and no 
 from __future__ import annotations
 
 import json
+import math
 import os
 import shutil
 import tempfile
@@ -198,11 +199,33 @@ def read_preprocessor(path) -> dict:
             data = json.loads(file.read_text())
         except (OSError, ValueError) as exc:
             raise ModelError(f"{file}: unreadable ({exc})") from None
+        if not isinstance(data, dict):
+            raise ModelError(f"{file}: expected a JSON object, got {type(data).__name__}")
         out.update({k: data[k] for k in ("size", "image_mean", "image_std", "rescale_factor") if k in data})
         size = out["size"]
-        if "height" not in size and "shortest_edge" in size:
+        if isinstance(size, dict) and "height" not in size and "shortest_edge" in size:
             out["size"] = {"height": size["shortest_edge"], "width": size["shortest_edge"]}
+        _check_preprocessor(file, out)
     return out
+
+
+INPUT_SIDES = (32, 4096)  # a model input side outside this is a corrupt file (one asked for 240 GB)
+
+
+def _check_preprocessor(file: Path, pre: dict) -> None:
+    size = pre["size"]
+    sides = [size.get("height"), size.get("width")] if isinstance(size, dict) else [None]
+    if not all(isinstance(v, int) and not isinstance(v, bool) and INPUT_SIDES[0] <= v <= INPUT_SIDES[1]
+               for v in sides):
+        raise ModelError(f"{file}: size {size!r} is not a model input size (height and width are integers "
+                         f"within {list(INPUT_SIDES)}); fix the file or save the model again")
+    for key in ("image_mean", "image_std"):
+        v = pre[key]
+        if not (isinstance(v, list) and len(v) == 3 and all(isinstance(x, (int, float)) and not isinstance(x, bool)
+                                                            and math.isfinite(x) for x in v)):
+            raise ModelError(f"{file}: {key} {v!r} is not three finite numbers")
+    if any(x <= 0 for x in pre["image_std"]):
+        raise ModelError(f"{file}: image_std {pre['image_std']} must be positive")
 
 
 def save_model(model, path, image_size: int | tuple[int, int]) -> Path:
@@ -265,18 +288,37 @@ def check_config(path) -> dict:
     return cfg
 
 
+PICKLE_WEIGHTS = ("pytorch_model.bin", "pytorch_model.bin.index.json", "tf_model.h5", "flax_model.msgpack")
+
+
+def check_weights(path: Path) -> None:
+    """Safetensors only: a pickled `pytorch_model.bin` can run code when loaded, so it is refused
+    before anything reads it."""
+    if (path / "model.safetensors").is_file() or (path / "model.safetensors.index.json").is_file():
+        return
+    other = [name for name in PICKLE_WEIGHTS if (path / name).exists()]
+    if other:
+        raise ModelError(f"{path}: holds {other[0]}, not model.safetensors; regolith loads safetensors only "
+                         "(a pickled model file can run code when opened). Convert it where you trust it: "
+                         "load it and call model.save_pretrained(DIR, safe_serialization=True)")
+    raise ModelError(f"{path}: no model.safetensors (weights) beside config.json; {TRAIN_HINT}")
+
+
 def load_model(path, device=None, attn: str = "sdpa", fast_head: bool = True):
     """Load a checked SegFormer in eval mode; `ModelError` if missing, not SegFormer, or other labels."""
+    from safetensors import SafetensorError
     from transformers import SegformerForSemanticSegmentation
 
     path = resolve_model_dir(path)
     check_config(path)
+    check_weights(path)
     try:
         model, info = SegformerForSemanticSegmentation.from_pretrained(
-            path, output_loading_info=True, attn_implementation=attn)
-    except (OSError, ValueError, RuntimeError, KeyError, TypeError) as exc:
+            path, output_loading_info=True, attn_implementation=attn, use_safetensors=True)
+    except (OSError, ValueError, RuntimeError, KeyError, TypeError, EOFError, SafetensorError) as exc:
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        raise ModelError(f"{path}: cannot load the SegFormer weights ({first})") from None
+        raise ModelError(f"{path}: cannot load the SegFormer weights ({first}); the file is damaged or not "
+                         "a SegFormer's: copy or train it again") from None
     missing = [k for k in info.get("missing_keys", ()) if "num_batches_tracked" not in k]
     mismatched = info.get("mismatched_keys", ())
     if missing or mismatched:

@@ -66,6 +66,11 @@ def load_training_data(data, val, cfg: TrainConfig) -> TrainingData:
 
     samples = trainset.scan(data)
     if val:
+        a, b = Path(data).resolve(), Path(val).resolve()
+        if a == b or a in b.parents or b in a.parents:
+            raise ConfigError(f"--val {val} and --data {data} {'are the same folder' if a == b else 'overlap'}: "
+                              "validation frames must not be training frames; pass a separate dataset, or drop "
+                              "--val to hold out whole terrains of --data")
         train_s, val_s, source = samples, trainset.scan(val), str(Path(val).resolve())
     else:
         train_s, val_s = trainset.split_by_terrain(samples, cfg.val_fraction, cfg.seed, data)
@@ -94,9 +99,17 @@ def initial_model(cfg: TrainConfig, init=None):
     return model
 
 
-def train(data, out, cfg: TrainConfig, *, val=None, init=None, resume: bool = False, device="auto",
-          max_steps: int | None = None, progress=None, force: bool = False) -> dict:
-    """Run (or resume) training into `out`; returns the `done` event's fields."""
+def train(data, out, cfg: TrainConfig, **options) -> dict:
+    """Run (or resume) training into `out`, locked: a second run into the same `out` is refused, not
+    silently overwritten (and one refused before it starts leaves no empty `out` behind)."""
+    from ..lock import locked_folder
+
+    with locked_folder(out, "this training run"):
+        return _train(data, out, cfg, **options)
+
+
+def _train(data, out, cfg: TrainConfig, *, val=None, init=None, resume: bool = False, device="auto",
+           max_steps: int | None = None, progress=None, force: bool = False) -> dict:
     from .inference import resolve_device
     from .model import check_config
 

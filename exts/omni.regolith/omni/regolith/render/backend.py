@@ -9,16 +9,35 @@ import warnings
 from ..errors import RenderError
 
 
+def llvm_version(path: str) -> int | None:
+    """LLVM's major version from a library's file name (libLLVM-19.so, libLLVM.so.19.1), if it says."""
+    m = re.search(r"libLLVM[-.]?(?:so\.)?(\d+)", os.path.basename(path))
+    return int(m.group(1)) if m else None
+
+
+def llvm_env_problem() -> str | None:
+    """What is wrong with DRJIT_LIBLLVM_PATH, if it is set and unusable (Dr.Jit reads it as it is)."""
+    env = os.environ.get("DRJIT_LIBLLVM_PATH")
+    if not env:
+        return None
+    if not os.path.isfile(env):
+        return f"DRJIT_LIBLLVM_PATH={env}: no such file"
+    version = llvm_version(env)
+    if version is not None and version < 16:
+        return f"DRJIT_LIBLLVM_PATH={env}: LLVM {version}; Dr.Jit needs LLVM 16 or newer"
+    return None
+
+
 def find_llvm() -> str | None:
     """Path of an LLVM >= 16 shared library (Dr.Jit's LLVM backend crashes on 14/15)."""
     env = os.environ.get("DRJIT_LIBLLVM_PATH")
-    if env and os.path.exists(env):
+    if env and not llvm_env_problem():
         return env
     best = None
     for path in glob.glob("/usr/lib/*/libLLVM*.so*") + glob.glob("/usr/lib/llvm-*/lib/libLLVM*.so*"):
-        m = re.search(r"libLLVM[-.]?(?:so\.)?(\d+)", os.path.basename(path))
-        if m and int(m.group(1)) >= 16 and (best is None or int(m.group(1)) > best[0]):
-            best = (int(m.group(1)), path)
+        version = llvm_version(path)
+        if version and version >= 16 and (best is None or version > best[0]):
+            best = (version, path)
     return best[1] if best else None
 
 
@@ -29,7 +48,10 @@ def _has_cuda() -> bool:
 
 def choose_variant(requested: str = "auto") -> str:
     """cuda_ad_rgb with a GPU, else llvm_ad_rgb with LLVM >= 16, else scalar_rgb (slow, warned)."""
-    llvm = find_llvm()
+    llvm, problem = find_llvm(), llvm_env_problem()
+    if problem:  # left as it is, Dr.Jit would load it and fail (or crash) on the LLVM variant
+        warnings.warn(f"{problem}; using {llvm or 'no LLVM (scalar_rgb)'} instead: fix or unset the variable")
+        os.environ.pop("DRJIT_LIBLLVM_PATH")
     if llvm:
         os.environ.setdefault("DRJIT_LIBLLVM_PATH", llvm)  # must be set before drjit loads
     try:

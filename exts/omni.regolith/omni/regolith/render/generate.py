@@ -26,6 +26,7 @@ class GenerateReport:
     skipped: int
     seconds: float
     variant: str
+    planned: int = 0  # frames in the dataset's plan (more than asked when an earlier run asked for more)
 
     @property
     def frames_per_s(self) -> float:
@@ -66,15 +67,18 @@ def generate(cfg: Config, out: str | Path, frames: int, width: int | None = None
         cfg.lighting.star_texture_width, cfg.lighting.star_count, cfg.seed)
     if cfg.render.instances:
         check_rock_ids(max(r.rock_count for r in job.plan) + 1)  # + a close boulder
-    renderer = MitsubaRenderer(job.width, job.height, cfg.render.spp, variant or cfg.render.variant,
-                               star_texture=stars, ground_bounce=cfg.render.ground_bounce,
-                               instances=cfg.render.instances)
-    t0 = time.perf_counter()
-    timings = render_job(job, renderer, workers, progress)
-    seconds = time.perf_counter() - t0
-    timings["total_s"] = seconds
-    job.finish(renderer.info(), timings)
-    return GenerateReport(job.pending, job.mine - job.pending, seconds, renderer.variant)
+    try:
+        renderer = MitsubaRenderer(job.width, job.height, cfg.render.spp, variant or cfg.render.variant,
+                                   star_texture=stars, ground_bounce=cfg.render.ground_bounce,
+                                   instances=cfg.render.instances)
+        t0 = time.perf_counter()
+        timings = render_job(job, renderer, workers, progress)
+        seconds = time.perf_counter() - t0
+        timings["total_s"] = seconds
+        job.finish(renderer.info(), timings)
+    finally:
+        job.release()
+    return GenerateReport(job.pending, job.mine - job.pending, seconds, renderer.variant, job.planned)
 
 
 def render_job(job: Job, renderer, workers: int = 4, progress: bool = True) -> dict:

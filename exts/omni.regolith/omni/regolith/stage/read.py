@@ -67,14 +67,29 @@ def open_stage(path: str | Path):
     path = Path(path)
     if not path.exists():
         raise StageError(f"stage not found: {path}")
-    stage = Usd.Stage.Open(str(path))
+    if not path.is_file():
+        raise StageError(f"{path}: a folder, not a USD file")
+    try:
+        stage = Usd.Stage.Open(str(path))
+    except RuntimeError as exc:  # pxr.Tf.ErrorException: several lines of C++ locations
+        reasons = [line.split(" : ", 1)[-1].strip(" '") for line in str(exc).splitlines() if " : " in line]
+        raise StageError(f"cannot open USD stage {path}: {reasons[0] if reasons else 'not a USD file'}") from None
     if stage is None:
         raise StageError(f"cannot open USD stage: {path}")
     return stage
 
 
 def read_stage(stage) -> tuple[Geometry, FrameRecord, Config]:
-    """Geometry, the stage's own frame (sun, camera, materials) and its config, from USD."""
+    """Geometry, the stage's own frame (sun, camera, materials) and its config, from USD; a stage
+    with our prims but damaged contents is one StageError, not a traceback from deep in pxr."""
+    try:
+        return _read_stage(stage)
+    except (RuntimeError, ValueError, TypeError, AttributeError, IndexError, KeyError) as exc:
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise StageError(f"{stage.GetRootLayer().identifier}: not a readable regolith stage ({first})") from None
+
+
+def _read_stage(stage) -> tuple[Geometry, FrameRecord, Config]:
     from pxr import UsdGeom
 
     world = stage.GetPrimAtPath("/World")

@@ -28,6 +28,7 @@ from ..config.files import config_to_dict
 from ..config.scene import Config
 from ..config.video import NOT_IDENTITY, VideoConfig
 from ..errors import ConfigError
+from ..lock import FolderLock, lock_path
 from .cinematic import CinematicRenderer
 from .encode import encode_frames, video_frame_path
 from .overlay import compose, rock_iou
@@ -99,11 +100,27 @@ def _model_identity(model, no_model: bool):
     return path, {"path": str(path.resolve()), "files": {p.name: [p.stat().st_size, p.stat().st_mtime_ns] for p in files}}
 
 
-def _claim(work: Path, job: dict, fresh: bool) -> None:
-    """Own the frames folder for this job; refuse to mix frames of different settings."""
-    if fresh:
-        shutil.rmtree(work, ignore_errors=True)
+def _claim(work: Path, job: dict, fresh: bool) -> FolderLock:
+    """Own the frames folder for this job (locked: a second render of the same --out is refused);
+    refuse to mix frames of different settings."""
     work.mkdir(parents=True, exist_ok=True)
+    lock = FolderLock(work, what="this video's frames folder")
+    try:
+        _check_job(work, job, fresh)
+    except BaseException:
+        lock.release()
+        raise
+    return lock
+
+
+def _check_job(work: Path, job: dict, fresh: bool) -> None:
+    for old in work.iterdir() if fresh else ():
+        if old == lock_path(work):
+            continue  # never the lock file: another process could then lock a new one beside ours
+        if old.is_dir():
+            shutil.rmtree(old)
+        else:
+            old.unlink()
     for stale in work.glob(".*.tmp"):  # an atomic write cut short by a kill
         stale.unlink(missing_ok=True)
     file = work / "job.json"
@@ -147,6 +164,8 @@ def render_video(cfg: Config, out, video: VideoConfig = VideoConfig(), model=Non
     out = Path(out)
     if out.suffix.lower() != ".mp4":
         raise ConfigError(f"--out {out}: the video must be an .mp4 file")
+    if out.is_dir():  # found now, not at the rename after every frame is rendered
+        raise ConfigError(f"--out {out}: a folder; name the .mp4 file to write")
     if no_model and model is not None:
         raise ConfigError("--model and --no-model contradict each other; pass one of them")
     if no_model and video.layout == "overlay" and video.overlay == "prediction":
@@ -154,18 +173,22 @@ def render_video(cfg: Config, out, video: VideoConfig = VideoConfig(), model=Non
     source, model_id = _model_identity(model, no_model)
     work = frames_dir(out)
     identity = {k: v for k, v in dataclasses.asdict(video).items() if k not in NOT_IDENTITY}
-    _claim(work, {"config": config_to_dict(cfg), "video": identity, "model": model_id}, fresh)
+    lock = _claim(work, {"config": config_to_dict(cfg), "video": identity, "model": model_id}, fresh)
     n = video.frame_count
     todo = [i for i in range(n) if not video_frame_path(work, i).exists()]
     t0 = time.perf_counter()
     timings = {"setup_s": 0.0, "render_s": 0.0, "predict_s": 0.0, "compose_s": 0.0, "encode_s": 0.0}
     variant_used = None
-    if todo:
-        variant_used = _render_frames(cfg, video, work, todo, source, device, variant, progress, on_frame, timings)
-    path, poster, encoder, size, iou = encode_frames(work, n, out, video.fps, video.quality, video.encoder,
-                                                     progress, timings)
-    if not keep_frames:
-        shutil.rmtree(work, ignore_errors=True)
+    try:
+        if todo:
+            variant_used = _render_frames(cfg, video, work, todo, source, device, variant, progress, on_frame,
+                                          timings)
+        path, poster, encoder, size, iou = encode_frames(work, n, out, video.fps, video.quality, video.encoder,
+                                                         progress, timings)
+        if not keep_frames:
+            shutil.rmtree(work, ignore_errors=True)
+    finally:
+        lock.release()
     return VideoReport(path, poster, encoder, n, len(todo), n - len(todo), size, time.perf_counter() - t0,
                        {k: round(v, 3) for k, v in timings.items()}, variant_used, iou)
 

@@ -3,11 +3,16 @@
 H.264 through imageio-ffmpeg's bundled ffmpeg (libx264, yuv420p: plays everywhere; sizes are even,
 faststart for the web). Without it (e.g. a GPU box with only OpenCV), OpenCV's VideoWriter: avc1
 when its FFmpeg has an H.264 encoder, else mp4v (MPEG-4 Part 2), named so in the report.
+
+A failed write must never replace a good video: ffmpeg runs here (imageio-ffmpeg's writer ignores
+its exit status, so a full disk gave a truncated file and "wrote v.mp4"), its exit status is
+checked, the new file is decoded and its frames counted, and only then renamed over `out`.
 """
 from __future__ import annotations
 
 import json
 import math
+import signal
 import time
 from contextlib import contextmanager
 from pathlib import Path
@@ -39,7 +44,7 @@ class Encoder:
     """Streams RGB frames into an .mp4: imageio-ffmpeg's libx264, else OpenCV's VideoWriter."""
 
     def __init__(self, path: Path, width: int, height: int, fps: float, quality: int = 8, kind: str = "auto"):
-        self.writer = self.gen = None
+        self.writer = self.ffmpeg = None
         if kind in ("auto", "imageio-ffmpeg"):
             try:
                 import imageio_ffmpeg
@@ -49,10 +54,7 @@ class Encoder:
                 if kind != "auto":
                     raise RenderError(f"encoder imageio-ffmpeg unusable ({exc}); pip install imageio-ffmpeg") from None
             else:
-                self.gen = imageio_ffmpeg.write_frames(
-                    str(path), (width, height), fps=fps, codec="libx264", pix_fmt_out="yuv420p", quality=quality,
-                    macro_block_size=2, ffmpeg_log_level="error", output_params=["-movflags", "+faststart"])
-                self.gen.send(None)
+                self.ffmpeg = _start_ffmpeg(imageio_ffmpeg.get_ffmpeg_exe(), path, width, height, fps, quality)
                 self.name = "libx264 via imageio-ffmpeg"
                 return
         try:
@@ -68,16 +70,74 @@ class Encoder:
         raise RenderError(f"OpenCV cannot write {path} (neither avc1 nor mp4v); pip install imageio-ffmpeg")
 
     def write(self, frame: np.ndarray) -> None:
-        if self.gen is not None:
-            self.gen.send(np.ascontiguousarray(frame))
+        if self.ffmpeg is not None:
+            try:
+                self.ffmpeg.stdin.write(np.ascontiguousarray(frame).tobytes())
+            except OSError:  # ffmpeg died (full disk, file size limit): close() says why
+                self.close()
+                raise RenderError("ffmpeg stopped reading frames") from None
         else:
             self.writer.write(np.ascontiguousarray(frame[..., ::-1]))
 
     def close(self) -> None:
-        if self.gen is not None:
-            self.gen.close()
+        """Finish the file; RenderError when ffmpeg failed."""
+        if self.ffmpeg is not None:
+            proc, self.ffmpeg = self.ffmpeg, None
+            try:
+                proc.stdin.close()
+            except OSError:
+                pass
+            code = proc.wait()
+            proc.log.seek(0)
+            tail = proc.log.read().decode(errors="replace").strip().splitlines()[-1:]
+            proc.log.close()
+            if code != 0:
+                why = f"killed by {signal.strsignal(-code)}" if code < 0 else f"exit status {code}"
+                raise RenderError(f"ffmpeg failed ({why}{': ' + tail[0] if tail else ''}); is the disk full?")
         elif self.writer is not None:
             self.writer.release()
+
+
+def _start_ffmpeg(exe: str, path: Path, width: int, height: int, fps: float, quality: int):
+    """ffmpeg reading raw RGB on stdin: libx264, yuv420p (odd sizes padded to even), faststart; the
+    command imageio-ffmpeg's writer builds, with its stderr kept for the error message."""
+    import subprocess
+    import tempfile
+    from fractions import Fraction
+
+    pad = ["-vf", f"scale={width + width % 2}:{height + height % 2}"] if width % 2 or height % 2 else []
+    cmd = [exe, "-y", "-f", "rawvideo", "-vcodec", "rawvideo", "-s", f"{width}x{height}", "-pix_fmt", "rgb24",
+           "-r", str(Fraction(fps).limit_denominator()), "-i", "-", "-an", "-vcodec", "libx264",
+           "-pix_fmt", "yuv420p", "-crf", str(int((1 - quality / 10) * 51)), *pad, "-v", "error",
+           "-movflags", "+faststart", str(path)]
+    log = tempfile.TemporaryFile()
+    proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=log)
+    proc.log = log
+    return proc
+
+
+def check_video(path: Path, frames: int) -> None:
+    """RenderError unless `path` decodes as `frames` video frames (checked before it replaces anything)."""
+    if not path.is_file() or path.stat().st_size == 0:
+        raise RenderError(f"{path}: the encoder wrote nothing; is the disk full?")
+    try:
+        import imageio_ffmpeg
+
+        imageio_ffmpeg.get_ffmpeg_exe()
+    except (ImportError, RuntimeError):  # OpenCV wrote it: OpenCV counts
+        import cv2
+
+        cap = cv2.VideoCapture(str(path))
+        counted = int(cap.get(cv2.CAP_PROP_FRAME_COUNT)) if cap.isOpened() else 0
+        cap.release()
+    else:
+        try:
+            counted = imageio_ffmpeg.count_frames_and_secs(str(path))[0]  # decodes every frame
+        except RuntimeError as exc:
+            last = str(exc).strip().splitlines()[-1:] or ["no reason given"]
+            raise RenderError(f"the new video does not decode ({last[0]}); is the disk full?") from None
+    if counted != frames:
+        raise RenderError(f"the new video holds {counted} of {frames} frames; is the disk full?")
 
 
 def video_frame_path(work: Path, index: int) -> Path:
@@ -116,6 +176,7 @@ def encode_frames(work: Path, n: int, out: Path, fps: float, quality: int = 8, e
             if meta.get("confusion") is not None:
                 cm = np.asarray(meta["confusion"]) + (0 if cm is None else cm)
         encoder.close()
+        check_video(tmp, n)
         os.replace(tmp, out)
     except BaseException:
         if encoder is not None:
