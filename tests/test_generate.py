@@ -127,6 +127,26 @@ def test_generate_small_frames_and_resume_identical(tmp_path, gen_config):
         generate(replace(gen_config, seed=5), part, 7, progress=False)
 
 
+def test_a_dataset_made_before_a_new_config_key_still_resumes(tmp_path, gen_config):
+    """A key added later counts at its default: old datasets resume; a changed value does not."""
+    import json
+
+    from omni.regolith.dataset.writer import prepare
+
+    root = tmp_path / "old"
+    prepare(root, gen_config, 32, 32)
+    ident = json.loads((root / ".regolith-dataset.json").read_text())
+    del ident["config"]["render"]["depth_format"]  # as if written before the key existed
+    (root / ".regolith-dataset.json").write_text(json.dumps(ident))
+    prepare(root, gen_config, 32, 32)  # the default is what the old dataset was made with
+    with pytest.raises(DatasetError, match="another config"):
+        prepare(root, replace(gen_config, render={"depth_format": "png16"}), 32, 32)
+    ident["config"]["render"]["retired_key"] = 1
+    (root / ".regolith-dataset.json").write_text(json.dumps(ident))
+    with pytest.raises(DatasetError, match="another config"):
+        prepare(root, gen_config, 32, 32)
+
+
 def test_png16_depth_matches_float_depth_to_the_step_and_passes_check(tmp_path, gen_config):
     from omni.regolith.dataset.check import check_dataset
     from omni.regolith.dataset.layout import DEPTH_STEPS_PER_M, read_depth

@@ -18,8 +18,8 @@ from PIL import Image
 
 from .. import __version__
 from ..config.files import config_to_dict, config_to_toml
-from ..config.scene import Config
-from ..errors import DatasetError
+from ..config.scene import Config, config_from_dict
+from ..errors import ConfigError, DatasetError
 from ..io import atomic_write_bytes, atomic_write_text, npy_bytes, png_bytes
 from .layout import CLASS_IDS, OPTIONAL, SUBDIRS, depth_png16_bytes, frame_done, frame_paths
 
@@ -112,13 +112,25 @@ def read_identity(root: Path) -> dict:
                            "(config.toml beside it holds the same config) or use a new --out folder") from None
 
 
+def same_dataset(old: dict, new: dict) -> bool:
+    """Whether a dataset's recorded identity is this run's. A config key added since the dataset was
+    made counts at its default value (the dataset was made without it), so new switches that are
+    off do not orphan existing datasets; a key since removed, or any other value, does not match."""
+    if old.get("resolution") != new["resolution"]:
+        return False
+    try:
+        return config_to_dict(config_from_dict(old["config"])) == new["config"]
+    except ConfigError:
+        return False
+
+
 def prepare(root: Path, cfg: Config, width: int, height: int) -> None:
     """Create the folder, or accept it only if it was made with the same config and resolution."""
     root.mkdir(parents=True, exist_ok=True)
     ident_path = root / ".regolith-dataset.json"
     ident = identity(cfg, width, height)
     if ident_path.exists():
-        if read_identity(root) != ident:
+        if not same_dataset(read_identity(root), ident):
             raise DatasetError(f"{root} holds a dataset made with another config or resolution; "
                                "use a new --out folder (or delete that one)")
     elif any(not p.name.startswith(".regolith-") for p in root.iterdir()):  # our lock files may be there

@@ -290,6 +290,7 @@ class ReplicatorBackend:
             await self._rep.orchestrator.wait_until_complete_async()
         finally:
             self._close()
+            job.release()
         timings["total_s"] = time.perf_counter() - t0
         job.finish(self.info(), timings)
         return f"wrote {done} frames ({len(job.plan) - job.pending} already done) to {job.root}"

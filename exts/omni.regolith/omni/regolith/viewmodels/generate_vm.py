@@ -38,13 +38,14 @@ class Verdict:
     message: str
 
 
-def memory_verdict(cfg, width: int, height: int) -> Verdict:
+def memory_verdict(cfg, width: int, height: int, frames: int = 0) -> Verdict:
     """`omni.regolith.memory`'s verdict for generating at this size; no verdict if it fails to run."""
     from ..memory import estimate_generate, verdict
     from ..scene.rocks import triangle_bound
 
     try:
-        need = estimate_generate(width, height, cfg.render.spp, cfg.terrain.resolution, triangle_bound(cfg))
+        need = estimate_generate(width, height, cfg.render.spp, cfg.terrain.resolution, triangle_bound(cfg),
+                                 frames=frames)
         ok, text = verdict(need)
     except Exception as exc:  # noqa: BLE001 - a broken preflight must not block generation
         return Verdict(None, f"memory preflight failed to run: {exc}")
@@ -107,7 +108,7 @@ class GenerateViewModel(ChildTask):
         except RegolithError as exc:
             self.verdict = Verdict(None, f"no verdict: {exc}")
             return self.verdict
-        self.verdict = memory_verdict(cfg, self.width, self.height)
+        self.verdict = memory_verdict(cfg, self.width, self.height, self.frames if isinstance(self.frames, int) else 0)
         return self.verdict
 
     def start(self) -> bool:
