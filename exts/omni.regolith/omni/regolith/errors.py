@@ -30,3 +30,7 @@ class ModelError(RegolithError):
 
 class MemoryPreflightError(RegolithError):
     """A job would not fit in the memory left on this machine."""
+
+
+class EngineError(RegolithError):
+    """The distributed engine is not installed, cannot be reached, or a task failed for good."""
