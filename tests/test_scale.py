@@ -7,7 +7,6 @@ import threading
 import time
 
 import pytest
-
 from omni.regolith.config.files import load_config
 from omni.regolith.errors import ConfigError
 from omni.regolith.render.generate import generate
