@@ -98,3 +98,25 @@ def test_a_worker_killed_mid_run_loses_nothing(cfg, reference, client, tmp_path)
     assert files(out) == reference
     assert victim not in client.run(os.getpid).values()  # the nanny started a new worker process
     assert json.loads((out / "manifest.json").read_text())["frames_complete"] == FRAMES
+
+
+def test_the_engine_scheduler_runs_commands_in_dependency_order(client, tmp_path):
+    from dataclasses import dataclass
+
+    from omni.regolith.scale.experiment import SKIPPED, EngineScheduler
+
+    @dataclass(frozen=True)
+    class Cmd:  # experiment.schedule.Task's fields
+        key: str
+        argv: tuple
+        after: tuple = ()
+        log: str = ""
+
+    tasks = [Cmd("b", ("--version",), ("a",), str(tmp_path / "b.log")), Cmd("a", ("--version",)),
+             Cmd("bad", ("train",)), Cmd("after-bad", ("--version",), ("bad",)), Cmd("done-before", ("--version",),
+                                                                                      ("elsewhere",))]
+    events = []
+    codes = EngineScheduler(client=client, on_event=lambda what, t, code: events.append((what, t.key, code))).run(tasks)
+    assert codes == {"a": 0, "b": 0, "bad": 2, "after-bad": SKIPPED, "done-before": 0}
+    assert "regolith" in (tmp_path / "b.log").read_text()
+    assert sorted(k for what, k, _ in events if what == "end") == sorted(codes)
