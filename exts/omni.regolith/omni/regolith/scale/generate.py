@@ -93,27 +93,28 @@ def generate_scaled(cfg: Config, out, frames: int, slots, *, width: int | None =
     t0 = time.perf_counter()
     job = open_job(cfg, out, frames, width, height, shard)  # the folder and the plan, once, here
     layouts = len({r.layout for r in job.plan if r.layout % shard[1] == shard[0]})
-    tasks = [Task(f"generate-{a}-of-{b}", render_shard, (cfg, str(job.root), frames, width, height, (a, b), variant,
-                                                          writers)) for a, b in task_shards(shard, layouts, len(slots))]
     bar = tqdm(total=job.pending, unit="frame", disable=not progress, desc=f"generate {job.root.name}")
-    if job.pending:
-        def done(task, result):
-            bar.update(result["rendered"])
 
-        if client is not None:
-            results = run_tasks(client, tasks, on_done=done)
-        else:
-            with open_engine(slots, address, kernel_cache) as engine:
-                results = run_tasks(engine, tasks, on_done=done)
-    else:
-        results = {}
+    def submit(engine) -> dict:
+        workers = sum(engine.nthreads().values()) or len(slots)  # task slots: a remote cluster counts its own
+        tasks = [Task(f"generate-{a}-of-{b}", render_shard, (cfg, str(job.root), frames, width, height, (a, b),
+                                                              variant, writers))
+                 for a, b in task_shards(shard, layouts, workers)]
+        return run_tasks(engine, tasks, on_done=lambda task, result: bar.update(result["rendered"]))
+
+    results, workers = {}, len(slots)
+    if job.pending and client is not None:
+        results = submit(client)
+    elif job.pending:
+        with open_engine(slots, address, kernel_cache) as engine:
+            results = submit(engine)
     bar.close()
     seconds = time.perf_counter() - t0
     if shard == (0, 1):
         remove_stale_temp_files(job.root, older_than_s=0)  # every writer is done: a killed one's leftovers go
     rows = list(results.values())
     info = dict(rows[0]["renderer"]) if rows else {"backend": "mitsuba", "variant": variant or cfg.render.variant}
-    info.update(shard=f"{shard[0]}/{shard[1]}", workers=len(slots), tasks=len(tasks),
+    info.update(shard=f"{shard[0]}/{shard[1]}", workers=len({r["worker"] for r in rows}) or workers, tasks=len(rows),
                 engine=f"dask {address}" if address else "dask local cluster")
     timings = {k: round(sum(r.get(k, 0.0) for r in rows), 3) for k in ("geometry_s", "render_s", "write_submit_s")}
     timings["total_s"] = round(seconds, 3)
