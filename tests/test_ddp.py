@@ -108,6 +108,8 @@ def test_a_two_rank_run_learns_writes_once_and_resumes_exactly(two_ranks):
         assert torch.equal(a["model"][k], b["model"][k]), k
 
 
-def test_train_gpus_is_checked(data, tmp_path, capsys):
+def test_train_gpus_is_checked(data, two_ranks, tmp_path, capsys):
     assert main(["train", "--data", str(data), "--out", str(tmp_path / "r"), "--gpus", "0"]) == 2
     assert "--gpus 0" in capsys.readouterr().err
+    assert main(["train", "--data", str(data), "--out", str(two_ranks[0] / "full"), "--resume", "--device", "cpu"]) == 2
+    assert "trained on 2 GPU(s); resume it with --gpus 2" in capsys.readouterr().err

@@ -106,10 +106,10 @@ def train(data, out, cfg: TrainConfig, *, val=None, init=None, resume: bool = Fa
     from .model import check_config
 
     out, device = Path(out), resolve_device(device)
-    _check_run_dir(out, resume)
+    ranks = distributed.from_env()
+    _check_run_dir(out, resume, ranks.world if ranks else gpus)
     if init:
         check_config(init)  # a wrong --init fails before minutes of dataset checks
-    ranks = distributed.from_env()
     if ranks is None and gpus > 1:
         if device.type == "cuda" and gpus > _cuda_count():
             raise ConfigError(f"--gpus {gpus}: torch sees {_cuda_count()} GPU(s)")
@@ -127,12 +127,16 @@ def train(data, out, cfg: TrainConfig, *, val=None, init=None, resume: bool = Fa
             distributed.shutdown()
 
 
-def _check_run_dir(out: Path, resume: bool) -> None:
+def _check_run_dir(out: Path, resume: bool, world: int) -> None:
     ckpt_path = out / CHECKPOINT
     if resume and not ckpt_path.is_file():
         raise ConfigError(f"--resume: {ckpt_path} not found; drop --resume to start a new run in {out}")
     if not resume and ckpt_path.is_file():
         raise ConfigError(f"{out} already holds a run ({CHECKPOINT}); add --resume to continue it, or pick another --out")
+    saved = out / "train_config.json"
+    ran_on = json.loads(saved.read_text()).get("gpus", 1) if resume and saved.is_file() else world
+    if ran_on != world:  # the effective batch, the data each step sees and the schedule's steps would change
+        raise ConfigError(f"--resume: {out} was trained on {ran_on} GPU(s); resume it with --gpus {ran_on}")
 
 
 def _cuda_count() -> int:
