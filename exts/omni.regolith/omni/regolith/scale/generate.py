@@ -32,15 +32,11 @@ def task_shards(shard: tuple[int, int], layouts: int, workers: int) -> list[tupl
 
 def _renderer(cfg: Config, width: int, height: int, variant: str | None):
     """This process's renderer for the job, made once (kernels compile on its first frames)."""
-    from ..render.mitsuba import MitsubaRenderer
-    from ..scene.stars import star_texture
+    from ..render.generate import make_renderer
 
-    key = (width, height, cfg.render.spp, variant or cfg.render.variant, cfg.render.ground_bounce,
-           cfg.lighting.star_texture_width, cfg.lighting.star_count, cfg.seed)
+    key = (width, height, variant, repr(cfg))  # a new config or resolution: a new renderer
     if _RENDERER.get("key") != key:
-        stars = star_texture(cfg.lighting.star_texture_width, cfg.lighting.star_count, cfg.seed)
-        _RENDERER.update(key=key, renderer=MitsubaRenderer(width, height, cfg.render.spp, key[3], star_texture=stars,
-                                                           ground_bounce=cfg.render.ground_bounce))
+        _RENDERER.update(key=key, renderer=make_renderer(cfg, width, height, variant))
     return _RENDERER["renderer"]
 
 
