@@ -29,7 +29,7 @@ setup() {
     say "creating .venv"
     python3 -m venv "$VENV"
   fi
-  if ! "$PY" -c "import torch, pxr, mitsuba, transformers, imageio_ffmpeg, PIL, tqdm, pytest, matplotlib, pycocotools, pyarrow, datasets" 2>/dev/null; then
+  if ! "$PY" -c "import torch, pxr, mitsuba, transformers, imageio_ffmpeg, PIL, tqdm, pytest, matplotlib, pycocotools, pyarrow, datasets, distributed" 2>/dev/null; then
     say "installing Python dependencies (torch first, pinned to the local CPU wheel)"
     "$PY" -m pip install -q --disable-pip-version-check "torch==2.13.0" 2>&1 | grep -v '^WARNING: Location' || true
     "$PY" -m pip install -q --disable-pip-version-check -r requirements.txt 2>&1 | grep -v '^WARNING: Location' || true

@@ -4,6 +4,9 @@ set -e
 if [ ! -d /tmp/site/mitsuba ]; then
   mkdir -p /tmp/site && tar -xJf .devwheels/mi.tar.xz -C /tmp/site
 fi
+if [ -d .devwheels/engine ] && [ ! -d /tmp/site/distributed ]; then  # Dask, for generate's workers
+  python3 -m pip install -q --no-index --no-deps --no-compile --no-cache-dir --target /tmp/site .devwheels/engine/*.whl
+fi
 export PYTHONPATH=/tmp/site:$PWD/exts/omni.regolith:$PWD${PYTHONPATH:+:$PYTHONPATH}
 export PYTHONUNBUFFERED=1
 set +e

@@ -23,6 +23,7 @@ COMMANDS = {
     "train": "train",
     "evaluate": "evaluate",
     "render": "render",
+    "workers": "workers",
 }
 
 

@@ -34,3 +34,8 @@ class MemoryPreflightError(RegolithError):
 
 class BusyError(RegolithError):
     """Another regolith process is writing to the same output folder."""
+    """A job would not fit in the memory left on this machine."""
+
+
+class EngineError(RegolithError):
+    """The distributed engine is not installed, cannot be reached, or a task failed for good."""

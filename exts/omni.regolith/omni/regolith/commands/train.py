@@ -28,6 +28,10 @@ def add_arguments(p) -> None:
     p.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda"])
     p.add_argument("--max-steps", type=int_in(1, 10**12),
                    help="stop (with a checkpoint) after this many steps in total")
+    p.add_argument("--gpus", type=int_in(1, 64), default=1, metavar="N",
+                   help="data-parallel over N GPUs (DDP; with --device cpu: N gloo processes). --batch-size is per "
+                        "GPU, so the effective batch is N x batch; --lr is not rescaled. Under torchrun the ranks "
+                        "come from torchrun")
     p.add_argument("--force", action="store_true", help="run even if the memory preflight says it will not fit")
 
 
@@ -45,7 +49,7 @@ def run(args) -> int:
         explicit = {field: getattr(args, opt) for opt, field in _FIELDS.items()}
         cfg = load_train_config(args.config, explicit, run_dir=args.out, resume=args.resume)
         train(args.data, args.out, cfg, val=args.val, init=args.init, resume=args.resume, device=args.device,
-              max_steps=args.max_steps, progress=progress, force=args.force)
+              max_steps=args.max_steps, progress=progress, force=args.force, gpus=args.gpus)
     except KeyboardInterrupt:
         progress.end()
         if args.json_progress:

@@ -155,7 +155,8 @@ def remove_stale_temp_files(root: Path, older_than_s: float = 300.0) -> int:
 
 
 def write_manifest(root: Path, cfg: Config, width: int, height: int, frames: int, renderer: dict,
-                   timings: dict) -> Path:
+                   timings: dict, extra: dict | None = None) -> Path:
+    """manifest.json; `extra` adds top-level keys (a scaled run's per-worker timings)."""
     done = sum(frame_done(root, i, cfg.render.instances) for i in range(frames))
     manifest = {
         "format": "regolith-dataset/1",
@@ -174,5 +175,6 @@ def write_manifest(root: Path, cfg: Config, width: int, height: int, frames: int
         "git_revision": git_revision(),
         "timings": timings,
         "config": config_to_dict(cfg),
+        **(extra or {}),
     }
     return atomic_write_text(root / "manifest.json", json.dumps(manifest, indent=2, sort_keys=True))

@@ -32,12 +32,30 @@ class StopFlag:
             signal.signal(sig, old)
 
 
-def save_checkpoint(path, model, opt, sched, state: dict, device) -> None:
+def rng_state(device) -> dict:
+    """The global RNG states dropout and drop-path read (one per rank in a distributed run)."""
     import torch
 
+    return {"cpu": torch.get_rng_state(), "cuda": torch.cuda.get_rng_state(device) if device.type == "cuda" else None}
+
+
+def set_rng_state(saved: dict, device) -> None:
+    import torch
+
+    torch.set_rng_state(saved["cpu"].cpu())
+    if saved["cuda"] is not None and device.type == "cuda":
+        torch.cuda.set_rng_state(saved["cuda"].cpu(), device)
+
+
+def save_checkpoint(path, model, opt, sched, state: dict, device, rank_rngs: list | None = None) -> None:
+    """Atomically; `rank_rngs` (every rank's `rng_state`, rank order) when training is distributed."""
+    import torch
+
+    own = rng_state(device)
     state = dict(state, model=model.state_dict(), optimizer=opt.state_dict(), scheduler=sched.state_dict(),
-                 rng_cpu=torch.get_rng_state(),
-                 rng_cuda=torch.cuda.get_rng_state(device) if device.type == "cuda" else None)
+                 rng_cpu=own["cpu"], rng_cuda=own["cuda"])
+    if rank_rngs:
+        state["rng_ranks"] = rank_rngs
     buf = io.BytesIO()
     torch.save(state, buf)
     atomic_write_bytes(path, buf.getvalue())
@@ -57,12 +75,10 @@ def load_checkpoint(path, model, opt, sched, device) -> dict:
         model.load_state_dict(state.pop("model"))
         opt.load_state_dict(state.pop("optimizer"))
         sched.load_state_dict(state.pop("scheduler"))
-        torch.set_rng_state(state.pop("rng_cpu").cpu())
-        cuda_state = state.pop("rng_cuda")
+        saved_rng = {"cpu": state.pop("rng_cpu"), "cuda": state.pop("rng_cuda")}
+        set_rng_state(saved_rng, device)
     except (OSError, RuntimeError, KeyError, ValueError, TypeError, AttributeError, EOFError,
             pickle.UnpicklingError) as exc:
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise ModelError(f"{path}: unusable checkpoint ({first[:200]}); delete it to start over") from None
-    if cuda_state is not None and device.type == "cuda":
-        torch.cuda.set_rng_state(cuda_state.cpu(), device)
-    return state
+    return state  # a distributed run's holds "rng_ranks": each rank sets its own

@@ -159,14 +159,17 @@ class EpochSampler(torch.utils.data.Sampler):
     One stream keeps the workers busy across epoch ends (a fresh iterator per epoch would drain
     the prefetch queue and stall the GPU for a whole batch's decoding); `start_batch` resumes
     mid-epoch. Keys are (sample, epoch, position) so what each draws is independent of workers.
+    With `world` > 1 ranks, each global batch of world x batch_size positions is dealt out in rank
+    order: rank r takes its r-th slice, so N ranks see what one process with N x batch_size sees,
+    and a resumed run continues exactly (the deal depends on nothing but seed, epoch and batch).
     """
 
-    def __init__(self, n: int, batch_size: int, seed: int):
-        self.n, self.batch_size, self.seed = n, batch_size, seed
+    def __init__(self, n: int, batch_size: int, seed: int, rank: int = 0, world: int = 1):
+        self.n, self.batch_size, self.seed, self.rank, self.world = n, batch_size, seed, rank, world
         self.epoch, self.start_batch, self.end_epoch = 0, 0, 1
 
     def batches_per_epoch(self) -> int:
-        return self.n // self.batch_size
+        return self.n // (self.batch_size * self.world)
 
     def set_epoch(self, epoch: int, start_batch: int = 0, end_epoch: int | None = None) -> None:
         """Iterate from batch `start_batch` of `epoch` up to (not including) `end_epoch`."""
@@ -174,12 +177,14 @@ class EpochSampler(torch.utils.data.Sampler):
         self.end_epoch = epoch + 1 if end_epoch is None else end_epoch
 
     def __iter__(self):
-        usable = self.batches_per_epoch() * self.batch_size
+        b, per_step = self.batch_size, self.batch_size * self.world
         for epoch in range(self.epoch, self.end_epoch):
             perm = np.random.default_rng([self.seed, epoch]).permutation(self.n)
-            first = self.start_batch * self.batch_size if epoch == self.epoch else 0
-            for pos in range(first, usable):
-                yield int(perm[pos]), epoch, pos
+            first = self.start_batch if epoch == self.epoch else 0
+            for batch in range(first, self.batches_per_epoch()):
+                start = batch * per_step + self.rank * b
+                for pos in range(start, start + b):
+                    yield int(perm[pos]), epoch, pos
 
     def __len__(self):
         return ((self.end_epoch - self.epoch) * self.batches_per_epoch() - self.start_batch) * self.batch_size
@@ -190,9 +195,10 @@ def _collate_list(batch):
 
 
 def make_loaders(train: list[Sample], val: list[Sample], size: int, batch_size: int, aug: AugmentConfig,
-                 seed: int, workers: int, pin: bool):
-    """(train loader, its EpochSampler, val loader). Fixed-size training batches (drop_last)."""
-    sampler = EpochSampler(len(train), batch_size, seed)
+                 seed: int, workers: int, pin: bool, rank: int = 0, world: int = 1):
+    """(train loader, its EpochSampler, val loader). Fixed-size training batches (drop_last); with
+    `world` ranks, this rank's share of each global batch and every world-th validation frame."""
+    sampler = EpochSampler(len(train), batch_size, seed, rank, world)
     # Own generators: each iter() of a DataLoader otherwise draws a seed from the global torch RNG,
     # which dropout also reads, so a resumed run (one extra iter) would drift from an uninterrupted one.
     common = dict(num_workers=workers, pin_memory=pin, persistent_workers=workers > 0,
@@ -201,6 +207,6 @@ def make_loaders(train: list[Sample], val: list[Sample], size: int, batch_size: 
         common["prefetch_factor"] = 4
     train_loader = torch.utils.data.DataLoader(TrainImages(train, size, aug, seed), batch_size=batch_size,
                                                sampler=sampler, drop_last=True, **common)
-    val_loader = torch.utils.data.DataLoader(ValImages(val), batch_size=batch_size, shuffle=False,
+    val_loader = torch.utils.data.DataLoader(ValImages(val[rank::world]), batch_size=batch_size, shuffle=False,
                                              collate_fn=_collate_list, **common)
     return train_loader, sampler, val_loader

@@ -56,21 +56,11 @@ def generate(cfg: Config, out: str | Path, frames: int, width: int | None = None
              shard: tuple[int, int] = (0, 1), variant: str | None = None, workers: int = 4,
              progress: bool = True, star_texture=None) -> GenerateReport:
     """Render `frames` frames of `cfg`'s plan into the dataset `out` (resuming what is there)."""
-    from ..scene.stars import star_texture as make_stars
-    from .instances import check_rock_ids
-    from .mitsuba import MitsubaRenderer
-
     if frames < 1:
         raise ConfigError(f"--frames {frames}: must be at least 1")
     job = open_job(cfg, out, frames, width or cfg.render.width, height or cfg.render.height, shard)
-    stars = star_texture if star_texture is not None else make_stars(
-        cfg.lighting.star_texture_width, cfg.lighting.star_count, cfg.seed)
-    if cfg.render.instances:
-        check_rock_ids(max(r.rock_count for r in job.plan) + 1)  # + a close boulder
     try:
-        renderer = MitsubaRenderer(job.width, job.height, cfg.render.spp, variant or cfg.render.variant,
-                                   star_texture=stars, ground_bounce=cfg.render.ground_bounce,
-                                   instances=cfg.render.instances)
+        renderer = make_renderer(cfg, job, variant, star_texture)
         t0 = time.perf_counter()
         timings = render_job(job, renderer, workers, progress)
         seconds = time.perf_counter() - t0
@@ -79,6 +69,21 @@ def generate(cfg: Config, out: str | Path, frames: int, width: int | None = None
     finally:
         job.release()
     return GenerateReport(job.pending, job.mine - job.pending, seconds, renderer.variant, job.planned)
+
+
+def make_renderer(cfg: Config, job: Job, variant: str | None = None, star_texture=None):
+    """The Mitsuba renderer of a job: one per process (here, or in each `scale` worker)."""
+    from ..scene.stars import star_texture as make_stars
+    from .instances import check_rock_ids
+    from .mitsuba import MitsubaRenderer
+
+    if cfg.render.instances:
+        check_rock_ids(max(r.rock_count for r in job.plan) + 1)  # + a close boulder
+    stars = star_texture if star_texture is not None else make_stars(
+        cfg.lighting.star_texture_width, cfg.lighting.star_count, cfg.seed)
+    return MitsubaRenderer(job.width, job.height, cfg.render.spp, variant or cfg.render.variant,
+                           star_texture=stars, ground_bounce=cfg.render.ground_bounce,
+                           instances=cfg.render.instances)
 
 
 def render_job(job: Job, renderer, workers: int = 4, progress: bool = True) -> dict:
