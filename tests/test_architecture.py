@@ -77,8 +77,9 @@ def test_the_cycle_finder_finds_one():
 
 
 def test_core_stages_import_no_later_stage():
-    """Data flows config -> scene -> plan -> stage/render -> dataset -> learn -> evaluate -> video."""
-    order = ["config", "scene", "plan", "stage", "render", "dataset", "learn", "evaluate", "video"]
+    """Data flows config -> scene -> plan -> stage/render -> dataset -> learn -> evaluate -> video;
+    an experiment runs them all."""
+    order = ["config", "scene", "plan", "stage", "render", "dataset", "learn", "evaluate", "video", "experiment"]
     allowed_back = {("render", "dataset")}  # generate writes through the dataset writer
     graph = import_graph()
     wrong = []

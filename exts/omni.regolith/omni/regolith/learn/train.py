@@ -27,6 +27,9 @@ from .step import TrainStep, validation_matrix
 CHECKPOINT = "checkpoint.pt"
 
 
+SPARSE_HISTORY = ("rock_recall", "objects_found", "rock_share")  # with each <group>_as_rock, per epoch
+
+
 def lr_factor(step: int, total: int, cfg: TrainConfig) -> float:
     """Multiplier of the peak lr at `step`: linear warm-up, then poly(0.9)/cosine decay to 0."""
     warm = int(cfg.warmup_fraction * total)
@@ -59,14 +62,21 @@ class TrainingData:
     val: list
     val_source: str  # where validation frames come from, for train_config.json and metrics.json
 
+    @property
+    def sparse_val(self) -> bool:
+        """Validation frames with sparse (COCO) labels: scored by learn.sparse, not IoU alone."""
+        return bool(self.val) and all(s.labels for s in self.val)
 
-def load_training_data(data, val, cfg: TrainConfig) -> TrainingData:
-    """Scan and check the frames (every mask decoded once, in seconds), split off validation."""
+
+def load_training_data(data, val, cfg: TrainConfig, cache=None, labelmap=None) -> TrainingData:
+    """Scan and check the frames (every mask decoded once, in seconds), split off validation.
+    COCO sets (sparse labels) get their masks rasterized into `cache`/train and /val."""
     from . import data as trainset
 
-    samples = trainset.scan(data)
+    cache = Path(cache) if cache else None
+    samples = trainset.scan(data, cache and cache / "train", labelmap)
     if val:
-        train_s, val_s, source = samples, trainset.scan(val), str(Path(val).resolve())
+        train_s, val_s, source = samples, trainset.scan(val, cache and cache / "val", labelmap), str(Path(val).resolve())
     else:
         train_s, val_s = trainset.split_by_terrain(samples, cfg.val_fraction, cfg.seed, data)
         source = f"terrains {sorted({s.terrain_seed for s in val_s})} of {Path(data).resolve()}"
@@ -95,7 +105,7 @@ def initial_model(cfg: TrainConfig, init=None):
 
 
 def train(data, out, cfg: TrainConfig, *, val=None, init=None, resume: bool = False, device="auto",
-          max_steps: int | None = None, progress=None, force: bool = False) -> dict:
+          max_steps: int | None = None, progress=None, force: bool = False, labelmap=None) -> dict:
     """Run (or resume) training into `out`; returns the `done` event's fields."""
     from .inference import resolve_device
     from .model import check_config
@@ -108,7 +118,7 @@ def train(data, out, cfg: TrainConfig, *, val=None, init=None, resume: bool = Fa
         raise ConfigError(f"{out} already holds a run ({CHECKPOINT}); add --resume to continue it, or pick another --out")
     if init:
         check_config(init)  # a wrong --init fails before minutes of dataset checks
-    frames = load_training_data(data, val, cfg)
+    frames = load_training_data(data, val, cfg, out / "labels", labelmap)
     auto_workers = min(16, max(1, (os.cpu_count() or 2) - 2)) if device.type == "cuda" else 0  # 2 cores: main + pin
     workers = cfg.workers if cfg.workers >= 0 else auto_workers
     memory_note = _preflight(cfg.model, cfg.batch_size, cfg.image_size, workers, force)
@@ -147,6 +157,7 @@ class TrainingRun:
         """Load the checkpoint (or seed a fresh run), record the run's config, announce it."""
         import torch
 
+        self.data, self.init = data, init
         cfg = self.cfg
         if resume:
             self.st = load_checkpoint(self.ckpt_path, self.model, self.opt, self.sched, self.device)
@@ -175,6 +186,10 @@ class TrainingRun:
         from .metrics import summarize
 
         self.metrics = summarize(validation_matrix(self.model, self.val_loader, self.cfg.image_size, self.device))
+        if self.frames.sparse_val:  # IoU over labelled pixels only says little: add what sparse labels support
+            from .sparse import sparse_validation
+
+            self.metrics["sparse"] = sparse_validation(self.model, self.frames.val, self.cfg.image_size, self.device)
         return self.metrics
 
     def end_epoch(self, t_epoch: float) -> None:
@@ -184,7 +199,9 @@ class TrainingRun:
                               "loss": st["loss_sum"] / max(1, st["loss_count"]),
                               "lr": self.sched.get_last_lr()[0], "seconds": round(time.perf_counter() - t_epoch, 3),
                               "miou": metrics["miou"], "rock_iou": metrics["rock_iou"],
-                              "pixel_accuracy": metrics["pixel_accuracy"]})
+                              "pixel_accuracy": metrics["pixel_accuracy"],
+                              **{k: v for k, v in metrics.get("sparse", {}).items() if k in SPARSE_HISTORY or
+                                 k.endswith("_as_rock")}})
         st.update(epoch=st["epoch"] + 1, batch=0, loss_sum=0.0, loss_count=0)
         self.checkpoint()
         self.progress.event("epoch", **st["history"][-1], per_class_iou=metrics["per_class_iou"])
@@ -230,6 +247,9 @@ class TrainingRun:
         st, out = self.st, self.out
         metrics = self.metrics or self.validate()  # stopped before the first epoch ended, or a finished run
         model_dir = save_model(self.model, out / "model", self.cfg.image_size)
+        from .provenance import write_trained_on
+
+        write_trained_on(model_dir, self.data, self.init, self.frames)
         complete = st["epoch"] >= self.cfg.epochs
         report = {"run_dir": str(out), "model": str(model_dir), "epoch": st["epoch"], "step": st["step"],
                   "complete": complete, "val_frames": len(self.frames.val), "val": self.frames.val_source, **metrics}
