@@ -102,3 +102,17 @@ def make_coco(root, images: int = 4, size: int = 64, seed: int = 0, subdir: str 
         a.update(id=k, bbox=[0, 0, 1, 1], area=1.0, iscrowd=0)
     (root / "_annotations.coco.json").write_text(json.dumps(doc))
     return root
+
+
+def make_real_root(root, images: int = 3, size: int = 64) -> Path:
+    """A stand-in for ../shared/data: real_lunar/ (frames + <id>_mask.png) and chandai_ce3/eval (COCO)."""
+    root = Path(root)
+    dense = root / "real_lunar"
+    dense.mkdir(parents=True, exist_ok=True)
+    rng = np.random.default_rng(7)
+    for i in range(images):
+        rgb, mask = make_frame(rng, size)
+        Image.fromarray(rgb).save(dense / f"PCAM{i}.png")
+        Image.fromarray(mask).save(dense / f"PCAM{i}_mask.png")
+    make_coco(root / "chandai_ce3" / "eval", images=images, size=size, seed=3)
+    return root

@@ -71,7 +71,7 @@ class Experiment:
 QUICK_EXPERIMENT = {"train_frames": 8, "val_frames": 4, "resolution": [64, 64], "max_steps": 2, "eval_limit": 4}
 
 
-QUICK_TRAIN = {"epochs": 1, "batch_size": 2, "image_size": 64, "workers": 0}
+QUICK_TRAIN = {"epochs": 1, "batch_size": 2, "image_size": 32, "workers": 0}
 
 
 QUICK_SCENE = ("terrain.resolution=64", "craters.count=10", "rocks.count=60", "rocks.prototypes=3",
