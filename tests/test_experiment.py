@@ -78,6 +78,13 @@ def test_local_scheduler_skips_what_depends_on_a_failure(tmp_path):
              Task("after", ("doctor",), ("bad",), str(tmp_path / "after.log"))]
     assert LocalScheduler().run(tasks) == {"bad": 2, "after": -1}
     assert "no such dataset" in (tmp_path / "bad.log").read_text()
+    chain = [Task("c", ("--version",), ("b",), str(tmp_path / "c.log")), Task("a", ("--version",)),
+             Task("b", ("--version",), ("a",), str(tmp_path / "b.log"))]
+    events = []
+    two = LocalScheduler(per_gpu=2, poll_s=0.05, on_event=lambda what, t, code: events.append((what, t.key)))
+    assert two.run(chain) == {"a": 0, "b": 0, "c": 0}  # two processes at a time, dependencies kept
+    assert [k for what, k in events if what == "end"] == ["a", "b", "c"]
+    assert "regolith" in (tmp_path / "c.log").read_text()
 
 
 def test_quick_experiment_end_to_end_and_resume_after_a_kill(tmp_path, capsys):

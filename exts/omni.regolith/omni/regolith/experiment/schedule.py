@@ -82,7 +82,13 @@ class LocalScheduler:
         serial = self.in_process if self.in_process is not None else (len(slots) == 1 and not self.gpus)
         pending, codes, running = list(tasks), {}, {}
         try:
+            _sigterm_as_interrupt()  # `kill` of a background experiment stops its runs too (they checkpoint)
             while pending or running:
+                for slot, (t, proc) in list(running.items()):
+                    if proc.poll() is not None:
+                        del running[slot]
+                        codes[t.key] = proc.returncode
+                        self._event("end", t, proc.returncode)
                 ready, doomed = _ready(pending, codes, keys)
                 for t in doomed:
                     pending.remove(t)
@@ -99,11 +105,6 @@ class LocalScheduler:
                             raise KeyboardInterrupt
                     else:
                         running[slot] = (t, _spawn(t, slots[slot]))
-                for slot, (t, proc) in list(running.items()):
-                    if proc.poll() is not None:
-                        del running[slot]
-                        codes[t.key] = proc.returncode
-                        self._event("end", t, proc.returncode)
                 if running and not serial:
                     time.sleep(self.poll_s)
                 elif pending and not ready and not doomed and not running:
@@ -113,7 +114,29 @@ class LocalScheduler:
                 proc.terminate()
             for t, proc in running.values():
                 proc.wait()
+            _sigterm_as_interrupt(restore=True)
         return codes
+
+
+_SAVED: list = []
+
+
+def _sigterm_as_interrupt(restore: bool = False) -> None:
+    """SIGTERM raises KeyboardInterrupt in the main thread while tasks run (then the old handler)."""
+    import signal
+    import threading
+
+    if threading.current_thread() is not threading.main_thread():
+        return
+    if restore:
+        if _SAVED:
+            signal.signal(signal.SIGTERM, _SAVED.pop())
+        return
+
+    def interrupt(signum, frame):
+        raise KeyboardInterrupt
+
+    _SAVED.append(signal.signal(signal.SIGTERM, interrupt))
 
 
 def _ready(pending: list, codes: dict, keys: set) -> tuple[list, list]:
