@@ -15,14 +15,22 @@
 #   realtuned -- the `default` model fine-tuned on .realdata/chandai_ce3/finetune (tune/real_tuned.toml,
 #               1024 input), validated on chandai_ce3/eval; foreground, ~2-4 min on an H200
 #   realfinal -- its fp16 model + metrics.json + curve.png + log as real_tuned.tar into $OUT
-# Calls (device tool; carry [".devwheels", ".realdata"] for the experiment, [".realdata"] for realtuned:
-# 33 + 17 + 7 MB fit the 64 MiB limit, the finetune set's 14 MB more would not):
+# Calls (device tool; carry [".devwheels", ".realdata"] for the experiment, [".realdata"] made with
+# FINETUNE=1 for realtuned: 33 + 17 + 7 MB fit the 64 MiB limit, the finetune set's 14 MB more would not):
 #   bash tools/device/experiment.sh start && bash tools/device/experiment.sh wait 520
 #   bash tools/device/experiment.sh wait 480; bash tools/device/experiment.sh final
 #   bash tools/device/experiment.sh realtuned && bash tools/device/experiment.sh realfinal
 # CPU smoke test here: LOCAL=1 QUICK=1 GPUS= bash tools/device/experiment.sh start (then wait, final)
 set -u
 cd "$(dirname "$0")/../.."
+if [ "${1:-}" = realdata ]; then  # here: no Python needed
+  src=${SRC:-../shared/data}
+  sets="real_lunar chandai_ce3/eval${FINETUNE:+ chandai_ce3/finetune}"
+  rm -rf .realdata && for d in $sets; do mkdir -p ".realdata/$d" && cp -r "$src/$d/." ".realdata/$d/"; done
+  cp "$src/chandai_ce3/SOURCES.md" .realdata/chandai_ce3/
+  du -sh .realdata
+  exit 0
+fi
 if [ -n "${LOCAL:-}" ] || [ ! -f .devwheels/mi.tar.xz ]; then
   export PYTHONPATH=$PWD/exts/omni.regolith${PYTHONPATH:+:$PYTHONPATH} PYTHONUNBUFFERED=1
 else
@@ -38,12 +46,6 @@ CLI="python3 -m omni.regolith.cli"
 EXP="^$CLI experiment"  # anchored: never match the shell that runs this script
 mkdir -p "$W" "$OUT"
 case "$1" in
-  realdata)
-    src=${SRC:-../shared/data}
-    mkdir -p .realdata/chandai_ce3
-    cp -r "$src/real_lunar" .realdata/ && cp -r "$src/chandai_ce3/eval" "$src/chandai_ce3/SOURCES.md" .realdata/chandai_ce3/
-    [ -n "${FINETUNE:-}" ] && cp -r "$src/chandai_ce3/finetune" .realdata/chandai_ce3/
-    du -sh .realdata ;;
   start)
     setsid nohup $CLI experiment "$CONFIG" --out "$W/$NAME" ${GPUS:+--gpus $GPUS} --per-gpu "$PER_GPU" \
       ${QUICK:+--quick} > "$W/$NAME.log" 2>&1 < /dev/null &

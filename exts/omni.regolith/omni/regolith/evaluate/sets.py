@@ -73,6 +73,8 @@ def _spread(items: list, limit: int | None) -> list:
 def set_name(path: Path, root: Path | None = None) -> str:
     """`chandai_ce3/eval` under the data root -> "chandai_ce3_eval"; elsewhere the folder name."""
     path = Path(path)
+    if path.is_file():  # a COCO JSON given by itself: the set is its folder
+        path = path.parent
     try:
         rel = path.resolve().relative_to(Path(root or data_root()).resolve())
         name = "_".join(rel.parts) if rel.parts else path.name

@@ -26,10 +26,10 @@ def _stamp(coco, labelmap) -> dict:
 
 
 def scan_coco(root, cache, labelmap=None) -> list:
-    """learn.data.Sample per image of the COCO set `root`, masks and labels cached under `cache`."""
+    """(index, rgb, mask, split key, label) per image of the COCO set `root` (learn.data.Sample's
+    fields), masks and labels cached under `cache`."""
     from ..dataset.coco import read_coco, read_sparse_label
     from ..dataset.labelmap import check_mapped, load_labelmap
-    from .data import Sample
     from .sparse import save_label
 
     if cache is None:
@@ -50,7 +50,7 @@ def scan_coco(root, cache, labelmap=None) -> list:
             sparse = read_sparse_label(im, lmap, size[::-1])
             save_label(sparse, label)
             atomic_write_bytes(mask, png_bytes(Image.fromarray(sparse.target(), "L")))
-        samples.append(Sample(im.id, str(im.file), str(mask), sources[im.source], str(label)))
+        samples.append((im.id, str(im.file), str(mask), sources[im.source], str(label)))
     if not fresh:
         atomic_write_text(stamp_file, json.dumps(_stamp(coco, lmap), indent=1) + "\n")
     return samples

@@ -46,7 +46,7 @@ def scan(root, cache=None, labelmap=None) -> list[Sample]:
     if is_coco(root):
         from .coco_data import scan_coco
 
-        return scan_coco(root, cache, labelmap)
+        return [Sample(*fields) for fields in scan_coco(root, cache, labelmap)]
     root = Path(root)
     if not root.is_dir():
         raise DatasetError(f"{root}: no such dataset directory")
