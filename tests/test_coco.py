@@ -44,7 +44,8 @@ def test_rle_compressed_and_plain():
     assert (rle_mask({"size": [6, 5], "counts": "0162M0:N"}, 6, 5) == m).all()  # the COCO tools' string
     big = rle_mask({"size": "[40, 30]", "counts": "c272" + ";;EE" * 22 + ";`6"}, 40, 30)  # Roboflow's text size
     assert big.sum() == 575 and not big[10:12].any() and big[3, 2]
-    assert (segmentation_mask({"size": [2, 3], "counts": [1, 2, 3]}, 2, 3) == [[0, 1, 0], [1, 0, 0]]).all()  # column by column
+    plain = segmentation_mask({"size": [2, 3], "counts": [1, 2, 3]}, 2, 3)
+    assert (plain == [[0, 1, 0], [1, 0, 0]]).all()  # runs go column by column
     with pytest.raises(ValueError):
         rle_mask({"size": [2, 3], "counts": [1, 2]}, 2, 3)
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 
 import pytest
-
 from omni.regolith.cli import main
 from omni.regolith.config.experiment import experiment_from_dict
 from omni.regolith.errors import ConfigError

@@ -7,7 +7,6 @@ import json
 
 import numpy as np
 import pytest
-
 from omni.regolith import ROCK
 from omni.regolith.cli import main
 from omni.regolith.evaluate.bootstrap import paired_bootstrap
@@ -36,7 +35,6 @@ def real_root(tmp_path_factory):
 @pytest.fixture(scope="module")
 def tiny_model(tmp_path_factory):
     import torch
-
     from omni.regolith.learn.model import build_model, save_model
 
     torch.manual_seed(0)

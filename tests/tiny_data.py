@@ -95,8 +95,9 @@ def make_coco(root, images: int = 4, size: int = 64, seed: int = 0, subdir: str 
             ring = np.column_stack([cx + r * np.cos(t), cy + r * np.sin(t)]).ravel().round(2).tolist()
             doc["annotations"].append({"image_id": i, "category_id": 4, "segmentation": [ring], "iscrowd": 0})
         if i % 2 == 0:
-            doc["annotations"].append({"image_id": i, "category_id": 1, "segmentation": [square(0, size - 8, 10, size)]})
-            doc["annotations"].append({"image_id": i, "category_id": 6, "segmentation": [square(size - 6, 30, size, size)]})
+            hardware, track = square(0, size - 8, 10, size), square(size - 6, 30, size, size)
+            doc["annotations"].append({"image_id": i, "category_id": 1, "segmentation": [hardware]})
+            doc["annotations"].append({"image_id": i, "category_id": 6, "segmentation": [track]})
         doc["annotations"].append({"image_id": i, "category_id": 3, "segmentation": [square(20, 40, 30, 50)]})
     for k, a in enumerate(doc["annotations"]):
         a.update(id=k, bbox=[0, 0, 1, 1], area=1.0, iscrowd=0)

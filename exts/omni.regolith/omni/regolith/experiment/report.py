@@ -25,9 +25,10 @@ def readings(metrics: dict) -> list[str]:
                     lines.append(f"- arm {arm}: {metric_text(metric)} on `{s['name']}`: {d['reading']}")
                     continue
                 sd = f", seed sd {d['seed_sd']:.3f}" if d["seed_sd"] is not None else ""
+                seeds = ", ".join(f"{x:+.3f}" if x is not None else "-" for x in d["per_seed"])
                 lines.append(f"- arm **{arm}**: {d['mean']:+.3f} {interval_text(d['interval'], signed=True)} "
                              f"{metric_text(metric)} on `{s['name']}` vs {ref}: **{d['reading']}** "
-                             f"(per seed {', '.join(f'{x:+.3f}' if x is not None else '-' for x in d['per_seed'])}{sd})")
+                             f"(per seed {seeds}{sd})")
     return lines
 
 

@@ -76,7 +76,8 @@ def load_training_data(data, val, cfg: TrainConfig, cache=None, labelmap=None) -
     cache = Path(cache) if cache else None
     samples = trainset.scan(data, cache and cache / "train", labelmap)
     if val:
-        train_s, val_s, source = samples, trainset.scan(val, cache and cache / "val", labelmap), str(Path(val).resolve())
+        val_s = trainset.scan(val, cache and cache / "val", labelmap)
+        train_s, source = samples, str(Path(val).resolve())
     else:
         train_s, val_s = trainset.split_by_terrain(samples, cfg.val_fraction, cfg.seed, data)
         source = f"terrains {sorted({s.terrain_seed for s in val_s})} of {Path(data).resolve()}"
