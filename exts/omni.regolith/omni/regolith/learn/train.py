@@ -258,7 +258,8 @@ class TrainingRun:
         curve = plot_curve(st["history"], out / "curve.png") if st["history"] else None
         done = {"metrics": str(metrics_path), "model": str(model_dir), "checkpoint": str(self.ckpt_path),
                 "curve": str(curve) if curve else None, "step": st["step"], "epoch": st["epoch"],
-                "complete": complete, "miou": metrics["miou"], "rock_iou": metrics["rock_iou"]}
+                "complete": complete, "miou": metrics["miou"], "rock_iou": metrics["rock_iou"],
+                **({"rock_recall": metrics["sparse"]["rock_recall"]} if "sparse" in metrics else {})}
         self.progress.end()
         self.progress.event("done", **done)
         return done
