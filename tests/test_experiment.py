@@ -119,3 +119,28 @@ def test_quick_experiment_end_to_end_and_resume_after_a_kill(tmp_path, capsys):
     config.write_text(CONFIG.replace("seeds = 2", "seeds = 3"))
     assert main(["experiment", str(config), "--out", str(out), "--quick", "--data-root", str(root)]) == 2
     assert "holds another experiment (differs in experiment)" in capsys.readouterr().err
+
+
+def _board(hits, px=10, groups=("hardware",)):
+    n = len(hits)
+    counts = {"rock_hit": list(hits), "rock_px": [px] * n, "found": [0] * n, "objects": [1] * n,
+              "hardware_hit": [1] * n, "hardware_px": [4] * n, "pred_rock": [5] * n, "pixels": [100] * n}
+    return {"sets": [{"name": "real", "kind": "sparse", "synthetic": False, "non_rock_groups": list(groups),
+                      "per_image": {"ids": list(range(n)), "groups": None, "counts": {"m": counts}}}]}
+
+
+def test_seeds_paired_and_images_resampled_give_the_reading():
+    from omni.regolith.experiment.analysis import analyse, verdict
+
+    base = [3, 5, 2, 7, 4, 6]
+    boards = {"ref": [_board(base), _board([h + 2 for h in base])],
+              "arm": [_board([h + 1 for h in base]), _board([h + 3 for h in base])]}  # +1 px of 10 per image
+    (real,) = analyse(boards, None, "ref", rounds=200)
+    d = real["metrics"]["rock_recall"]["vs_reference"]["arm"]
+    assert d["mean"] == 0.1 and d["interval"] == [0.1, 0.1] and d["per_seed"] == [0.1, 0.1]
+    assert (d["verdict"], d["reading"]) == ("clear", "clear (better)")
+    assert real["metrics"]["rock_recall"]["arms"]["ref"]["seeds"] == [0.45, 0.65]
+    assert real["metrics"]["hardware_as_rock"]["vs_reference"]["arm"]["verdict"] == "noise"  # equal: [0, 0]
+    assert verdict(0.03, [0.01, 0.05], [0.04, -0.01], "rock_iou")[0] == "lean"
+    assert verdict(0.03, [-0.01, 0.05], [0.04, 0.02], "rock_iou")[0] == "noise"
+    assert verdict(0.03, [0.01, 0.05], [0.04, 0.02], "hardware_as_rock")[1] == "clear (worse)"
