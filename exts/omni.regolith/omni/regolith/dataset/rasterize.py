@@ -65,7 +65,7 @@ def polygons_mask(polygons, h: int, w: int) -> np.ndarray:
 
 
 # -- run-length encoding -------------------------------------------------------------------------
-def rle_counts(text: str) -> list[int]:
+def decode_rle_string(text: str) -> list[int]:
     """The run lengths of a compressed COCO RLE string (the COCO tools' LEB128-like code)."""
     counts: list[int] = []
     p = 0
@@ -94,7 +94,7 @@ def rle_mask(rle: dict, h: int, w: int) -> np.ndarray:
     if isinstance(size, str):  # Roboflow writes "[432, 432]"
         size = json.loads(size)
     counts = rle.get("counts")
-    counts = rle_counts(counts) if isinstance(counts, str) else [int(c) for c in counts]
+    counts = decode_rle_string(counts) if isinstance(counts, str) else [int(c) for c in counts]
     rh, rw = (int(v) for v in size)
     if (rh, rw) != (h, w):
         raise ValueError(f"RLE is {rw}x{rh}, its image {w}x{h}")
