@@ -78,8 +78,9 @@ def test_the_cycle_finder_finds_one():
 
 def test_core_stages_import_no_later_stage():
     """Data flows config -> scene -> plan -> stage/render -> dataset -> learn -> evaluate -> video;
-    scale (processes, GPUs, machines) runs the stages before it."""
-    order = ["config", "scene", "plan", "stage", "render", "dataset", "learn", "evaluate", "video", "scale"]
+    an experiment runs them all, and scale (processes, GPUs, machines) runs the stages before it."""
+    order = ["config", "scene", "plan", "stage", "render", "dataset", "learn", "evaluate", "video", "experiment",
+             "scale"]
     allowed_back = {("render", "dataset")}  # generate writes through the dataset writer
     graph = import_graph()
     wrong = []

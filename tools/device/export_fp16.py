@@ -31,4 +31,7 @@ else:
     pre = read_preprocessor(src)["size"]
     size, what = (pre["height"], pre["width"]), str(src)
 save_model(model.half(), dst, size)  # safetensors + preprocessor config, as training writes them
+provenance = (src if src.is_dir() else src.parent / "model") / "trained_on.json"
+if provenance.is_file():  # a model that saw real labels stays marked "real-tuned" on the scoreboard
+    (dst / "trained_on.json").write_text(provenance.read_text())
 print(f"wrote {dst} ({what})")

@@ -23,6 +23,7 @@ COMMANDS = {
     "train": "train",
     "evaluate": "evaluate",
     "render": "render",
+    "experiment": "experiment",
     "workers": "workers",
 }
 

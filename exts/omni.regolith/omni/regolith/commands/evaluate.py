@@ -7,10 +7,24 @@ HELP = "evaluate a model on real or synthetic images against a non-learned basel
 
 
 def add_arguments(p) -> None:
-    p.add_argument("--model", help=MODEL_HELP)
+    p.add_argument("--model", action="append", default=[],
+                   help=MODEL_HELP + "; repeatable with --scoreboard, NAME=PATH names a row")
     p.add_argument("--images", metavar="DIR",
-                   help="images to evaluate: a folder (masks as <id>_mask.png beside them) or a dataset dir "
-                        "(rgb/ + mask/); default: the Chang'e-3 set in ../shared/data/real_lunar")
+                   help="images to evaluate: a folder (masks as <id>_mask.png beside them), a dataset dir "
+                        "(rgb/ + mask/) or a COCO set (_annotations.coco.json: scored as sparse labels on the "
+                        "scoreboard); default: the Chang'e-3 set in ../shared/data/real_lunar")
+    p.add_argument("--scoreboard", action="store_true",
+                   help="every model (--model, repeatable; default: default) and the baseline on every labelled "
+                        "set (--images/--compare; default: the real sets under the data root) in one table, with "
+                        "paired intervals (model vs baseline, model vs model)")
+    p.add_argument("--data-root", metavar="DIR",
+                   help="where the default real sets are (default: $REGOLITH_DATA, else ../shared/data)")
+    p.add_argument("--label-map", metavar="TOML",
+                   help="which COCO categories count as rock, known non-rock or nothing "
+                        "(default: data/labelmaps/default.toml)")
+    p.add_argument("--no-figures", action="store_true", help="scoreboard: skip the contact sheets")
+    p.add_argument("--no-baseline", action="store_true",
+                   help="scoreboard: models only (`--model baseline` alone scores only the baseline)")
     p.add_argument("--masks", metavar="DIR", help="where the masks of --images are, if not beside them")
     p.add_argument("--compare", metavar="DIR", action="append", default=[],
                    help="another image set (e.g. a synthetic val dataset) evaluated with the same model into one "
@@ -59,6 +73,7 @@ def _line(m: dict) -> str:
 def run(args) -> int:
     from pathlib import Path
 
+    from ..dataset.coco import is_coco
     from ..errors import ConfigError
     from ..evaluate.run import run_evaluation
 
@@ -69,9 +84,11 @@ def run(args) -> int:
     if not 0.0 <= args.crop < 0.45:
         raise ConfigError(f"--crop {args.crop}: must be within [0, 0.45)")
     check_output(args.out)
+    if args.scoreboard or len(args.model) > 1 or is_coco(args.images) or any(is_coco(c) for c in args.compare):
+        return _scoreboard(args)
     metrics = run_evaluation(args.out, images=args.images, masks=args.masks, compare=args.compare,
-                             model=args.model, device=args.device, limit=args.limit, crop=args.crop,
-                             input_size=args.input_size)
+                             model=args.model[0] if args.model else None, device=args.device, limit=args.limit,
+                             crop=args.crop, input_size=args.input_size)
     for m in metrics["sets"]:
         print(_line(m))
     out = Path(args.out)
@@ -79,4 +96,28 @@ def run(args) -> int:
     print(f"metrics: {out / 'metrics.json'}")
     for fig in metrics["files"]["figures"]:
         print(f"sheet:   {out / fig}")
+    return 0
+
+
+def _scoreboard(args) -> int:
+    from pathlib import Path
+
+    from ..errors import ConfigError
+    from ..evaluate.board_report import cell, metric_text
+    from ..evaluate.scoreboard import run_scoreboard
+
+    if args.masks or args.crop:
+        raise ConfigError("--masks and --crop apply to one image folder, not to the scoreboard")
+    sets = ([args.images] if args.images else []) + list(args.compare)
+    metrics = run_scoreboard(args.out, sets or None, args.model or ["default"], root=args.data_root,
+                             labelmap=args.label_map, device=args.device, limit=args.limit,
+                             input_size=args.input_size, figures=not args.no_figures, baseline=not args.no_baseline)
+    for s in metrics["sets"]:
+        print(f"{s['name']} ({s['images']} images, {'dense masks' if s['kind'] == 'dense' else 'sparse labels'}):")
+        for name in s["values"]:
+            print(f"  {name}: " + ", ".join(f"{metric_text(m)} {cell(s, name, m)}" for m in s["headline"]))
+    out = Path(args.out)
+    print(f"measured on {metrics['device']}; [a, b]: 95% bootstrap intervals (paired differences in report.md)")
+    print(f"report:  {out / 'report.md'}")
+    print(f"metrics: {out / 'metrics.json'}")
     return 0

@@ -11,8 +11,12 @@ _FIELDS = {"model": "model", "epochs": "epochs", "batch_size": "batch_size", "im
 
 
 def add_arguments(p) -> None:
-    p.add_argument("--data", required=True, help="dataset dir (rgb/, mask/, frames.jsonl)")
-    p.add_argument("--val", help="separate validation dataset (default: hold out whole terrains of --data)")
+    p.add_argument("--data", required=True,
+                   help="dataset dir (rgb/, mask/, frames.jsonl), or a COCO set with sparse labels (a real fine-tune: "
+                        "outlined rocks rock, known non-rock 0, the rest ignored; use with --init)")
+    p.add_argument("--val", help="separate validation dataset or COCO set (default: hold out whole terrains, or whole "
+                                 "source frames of a COCO set, of --data)")
+    p.add_argument("--label-map", metavar="TOML", help="COCO category roles (default: data/labelmaps/default.toml)")
     p.add_argument("--out", required=True, help="run dir: checkpoint.pt, model/, metrics.json, curve.png")
     p.add_argument("--model", choices=["b0", "b1", "b2", "b3", "b4", "b5"], help="SegFormer size (default b0)")
     p.add_argument("--epochs", type=int)
@@ -49,7 +53,8 @@ def run(args) -> int:
         explicit = {field: getattr(args, opt) for opt, field in _FIELDS.items()}
         cfg = load_train_config(args.config, explicit, run_dir=args.out, resume=args.resume)
         train(args.data, args.out, cfg, val=args.val, init=args.init, resume=args.resume, device=args.device,
-              max_steps=args.max_steps, progress=progress, force=args.force, gpus=args.gpus)
+              max_steps=args.max_steps, progress=progress, force=args.force, gpus=args.gpus,
+              labelmap=args.label_map)
     except KeyboardInterrupt:
         progress.end()
         if args.json_progress:

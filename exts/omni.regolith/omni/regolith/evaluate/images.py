@@ -5,6 +5,7 @@ Masks are checked against their images (size, values in {0, 1, 2, 255}); ALLD co
 """
 from __future__ import annotations
 
+import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -80,9 +81,11 @@ def _list_images(folder: Path) -> dict[str, Path]:
 def resolve_images(images=None) -> Path:
     """The folder to evaluate; None -> the shipped Chang'e-3 set beside the repo, if present."""
     if images is None:
-        if DEFAULT_IMAGES.is_dir():
-            return DEFAULT_IMAGES
-        raise DatasetError(f"no --images given and no real images at {DEFAULT_IMAGES}; {ALLD_HINT}")
+        env = os.environ.get("REGOLITH_DATA")  # the data root of evaluate.sets, where the GPU box keeps it
+        default = Path(env) / DEFAULT_IMAGES.name if env else DEFAULT_IMAGES
+        if default.is_dir():
+            return default
+        raise DatasetError(f"no --images given and no real images at {default}; {ALLD_HINT}")
     path = Path(images)
     if not path.is_dir():
         raise DatasetError(f"{path}: no such folder of images" + ("" if path.exists() else f"; {ALLD_HINT}"))

@@ -35,11 +35,19 @@ class Sample:
     index: int
     rgb: str
     mask: str
-    terrain_seed: int | None
+    terrain_seed: int | None  # the split key: frames of one terrain (one source frame of a COCO set) stay together
+    labels: str | None = None  # a COCO set's sparse label (.npz), for the sparse validation scores
 
 
-def scan(root) -> list[Sample]:
-    """The frames of a dataset dir, from frames.jsonl when present, else from rgb/*.png."""
+def scan(root, cache=None, labelmap=None) -> list[Sample]:
+    """The frames of a dataset dir, from frames.jsonl when present, else from rgb/*.png; or the
+    images of a COCO set (sparse labels, masks cached under `cache`: learn.coco_data)."""
+    from ..dataset.coco import is_coco
+
+    if is_coco(root):
+        from .coco_data import scan_coco
+
+        return [Sample(*fields) for fields in scan_coco(root, cache, labelmap)]
     root = Path(root)
     if not root.is_dir():
         raise DatasetError(f"{root}: no such dataset directory")

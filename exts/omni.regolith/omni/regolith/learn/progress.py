@@ -25,16 +25,19 @@ class Progress:
         if self.json:
             print(json.dumps({"event": name, **fields}), file=self.stream, flush=True)
             return
+        sparse = (f", rock recall {_fmt(fields['rock_recall'])} (sparse labels)"
+                  if fields.get("rock_recall") is not None else "")
         if name == "start":
             line = (f"training SegFormer-{fields['model']} ({fields['parameters'] / 1e6:.1f} M parameters) on "
                     f"{fields['device']}: {fields['train_frames']} train / {fields['val_frames']} val frames, "
                     f"{fields['total_steps']} steps" + (f", resuming at step {fields['step']}" if fields["resumed"] else ""))
         elif name == "epoch":
             line = (f"epoch {fields['epoch']}: loss {fields['loss']:.4f}  val mIoU {_fmt(fields['miou'])}  "
-                    f"rock IoU {_fmt(fields['rock_iou'])}")
+                    f"rock IoU {_fmt(fields['rock_iou'])}{sparse}")
         elif name == "done":
             line = (f"{'done' if fields['complete'] else 'stopped'} at step {fields['step']}: mIoU {_fmt(fields['miou'])}, "
-                    f"rock IoU {_fmt(fields['rock_iou'])}; model {fields['model']}, metrics {fields['metrics']}")
+                    f"rock IoU {_fmt(fields['rock_iou'])}{sparse}; model {fields['model']}, "
+                    f"metrics {fields['metrics']}")
         else:
             return
         if self.bar is not None:

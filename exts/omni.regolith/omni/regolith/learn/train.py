@@ -29,6 +29,9 @@ CHECKPOINT = "checkpoint.pt"
 STOP_SYNC = 10  # distributed: steps between the ranks' checks of a stop signal
 
 
+SPARSE_HISTORY = ("rock_recall", "objects_found", "rock_share")  # with each <group>_as_rock, per epoch
+
+
 def lr_factor(step: int, total: int, cfg: TrainConfig) -> float:
     """Multiplier of the peak lr at `step`: linear warm-up, then poly(0.9)/cosine decay to 0."""
     warm = int(cfg.warmup_fraction * total)
@@ -61,19 +64,26 @@ class TrainingData:
     val: list
     val_source: str  # where validation frames come from, for train_config.json and metrics.json
 
+    @property
+    def sparse_val(self) -> bool:
+        """Validation frames with sparse (COCO) labels: scored by learn.sparse, not IoU alone."""
+        return bool(self.val) and all(s.labels for s in self.val)
 
-def load_training_data(data, val, cfg: TrainConfig, world: int = 1) -> TrainingData:
-    """Scan and check the frames (every mask decoded once, in seconds), split off validation."""
+def load_training_data(data, val, cfg: TrainConfig, world: int = 1, cache=None, labelmap=None) -> TrainingData:
+    """Scan and check the frames (every mask decoded once, in seconds), split off validation.
+    COCO sets (sparse labels) get their masks rasterized into `cache`/train and /val."""
     from . import data as trainset
 
-    samples = trainset.scan(data)
+    cache = Path(cache) if cache else None
+    samples = trainset.scan(data, cache and cache / "train", labelmap)
     if val:
         a, b = Path(data).resolve(), Path(val).resolve()
         if a == b or a in b.parents or b in a.parents:
             raise ConfigError(f"--val {val} and --data {data} {'are the same folder' if a == b else 'overlap'}: "
                               "validation frames must not be training frames; pass a separate dataset, or drop "
                               "--val to hold out whole terrains of --data")
-        train_s, val_s, source = samples, trainset.scan(val), str(Path(val).resolve())
+        val_s = trainset.scan(val, cache and cache / "val", labelmap)
+        train_s, source = samples, str(Path(val).resolve())
     else:
         train_s, val_s = trainset.split_by_terrain(samples, cfg.val_fraction, cfg.seed, data)
         source = f"terrains {sorted({s.terrain_seed for s in val_s})} of {Path(data).resolve()}"
@@ -116,7 +126,8 @@ def train(data, out, cfg: TrainConfig, **options) -> dict:
 
 
 def _train(data, out, cfg: TrainConfig, *, val=None, init=None, resume: bool = False, device="auto",
-           max_steps: int | None = None, progress=None, force: bool = False, gpus: int = 1) -> dict:
+           max_steps: int | None = None, progress=None, force: bool = False, gpus: int = 1,
+           labelmap=None) -> dict:
     """Returns the `done` event's fields. `gpus` > 1: data parallel over that many processes (GPUs,
     or gloo processes with device cpu); under torchrun the ranks come from the environment."""
     from . import distributed
@@ -131,15 +142,16 @@ def _train(data, out, cfg: TrainConfig, *, val=None, init=None, resume: bool = F
     if ranks is None and gpus > 1:
         if device.type == "cuda" and gpus > _cuda_count():
             raise ConfigError(f"--gpus {gpus}: torch sees {_cuda_count()} GPU(s)")
-        frames = load_training_data(data, val, cfg, gpus)  # checked once, here, not on every rank
+        frames = load_training_data(data, val, cfg, gpus, out / "labels", labelmap)  # once, here, not per rank
         json_lines = bool(getattr(progress, "json", False))
         return distributed.spawn(train_rank, gpus, (data, out, cfg, val, init, resume, device.type, max_steps,
                                                     json_lines, force, frames))
     if ranks is None:
-        return train_rank(data, out, cfg, val, init, resume, device, max_steps, progress, force)
+        return train_rank(data, out, cfg, val, init, resume, device, max_steps, progress, force, labelmap=labelmap)
     joined = distributed.active()  # under torchrun: join the group here and leave it at the end
     try:
-        return train_rank(data, out, cfg, val, init, resume, device.type, max_steps, progress, force, None, ranks)
+        return train_rank(data, out, cfg, val, init, resume, device.type, max_steps, progress, force, None, ranks,
+                          labelmap)
     finally:
         if not joined:
             distributed.shutdown()
@@ -163,7 +175,8 @@ def _cuda_count() -> int:
     return torch.cuda.device_count()
 
 
-def train_rank(data, out, cfg, val, init, resume, device, max_steps, progress, force, frames=None, ranks=None):
+def train_rank(data, out, cfg, val, init, resume, device, max_steps, progress, force, frames=None, ranks=None,
+               labelmap=None):
     """One process's training: the whole run, or one rank of a distributed one (`ranks`, or the
     environment's when `device` is a device type string and no ranks are given)."""
     from . import distributed
@@ -175,7 +188,7 @@ def train_rank(data, out, cfg, val, init, resume, device, max_steps, progress, f
         progress = distributed.Silent()
     elif not isinstance(progress, Progress):  # a spawned rank gets the json flag, not the parent's stream
         progress = Progress(json_lines=bool(progress))
-    frames = frames or load_training_data(data, val, cfg, ranks.world)
+    frames = frames or load_training_data(data, val, cfg, ranks.world, Path(out) / "labels", labelmap)
     cores = (os.cpu_count() or 2) // ranks.world
     auto_workers = min(16, max(1, cores - 2)) if device.type == "cuda" else 0  # 2 cores: main + pin
     workers = cfg.workers if cfg.workers >= 0 else auto_workers
@@ -223,6 +236,7 @@ class TrainingRun:
         """Load the checkpoint (or seed a fresh run), record the run's config, announce it."""
         import torch
 
+        self.data, self.init = data, init
         cfg, ranks = self.cfg, self.ranks
         if resume:
             self.st = load_checkpoint(self.ckpt_path, self.model, self.opt, self.sched, self.device)
@@ -271,6 +285,10 @@ class TrainingRun:
         if self.ranks.world > 1:
             cm = all_sum(torch.as_tensor(cm, device=self.device)).cpu().numpy()
         self.metrics = summarize(cm)
+        if self.frames.sparse_val:  # IoU over labelled pixels only says little: add what sparse labels support
+            from .sparse import sparse_validation
+
+            self.metrics["sparse"] = sparse_validation(self.model, self.frames.val, self.cfg.image_size, self.device)
         return self.metrics
 
     def end_epoch(self, t_epoch: float) -> None:
@@ -280,7 +298,9 @@ class TrainingRun:
                               "loss": st["loss_sum"] / max(1, st["loss_count"]),
                               "lr": self.sched.get_last_lr()[0], "seconds": round(time.perf_counter() - t_epoch, 3),
                               "miou": metrics["miou"], "rock_iou": metrics["rock_iou"],
-                              "pixel_accuracy": metrics["pixel_accuracy"]})
+                              "pixel_accuracy": metrics["pixel_accuracy"],
+                              **{k: v for k, v in metrics.get("sparse", {}).items() if k in SPARSE_HISTORY or
+                                 k.endswith("_as_rock")}})
         st.update(epoch=st["epoch"] + 1, batch=0, loss_sum=0.0, loss_count=0)
         self.checkpoint()
         self.progress.event("epoch", **st["history"][-1], per_class_iou=metrics["per_class_iou"])
@@ -330,6 +350,7 @@ class TrainingRun:
     def finish(self) -> dict:
         """Save the model, metrics.json and curve.png; return the `done` event's fields."""
         from .model import save_model
+        from .provenance import write_trained_on
 
         st, out = self.st, self.out
         metrics = self.metrics or self.validate()  # stopped before the first epoch ended, or a finished run
@@ -337,6 +358,7 @@ class TrainingRun:
         complete = st["epoch"] >= self.cfg.epochs
         if self.ranks.main:
             save_model(self.model, model_dir, self.cfg.image_size)
+            write_trained_on(model_dir, self.data, self.init, self.frames)
             report = {"run_dir": str(out), "model": str(model_dir), "epoch": st["epoch"], "step": st["step"],
                       "complete": complete, "val_frames": len(self.frames.val), "val": self.frames.val_source,
                       "gpus": self.ranks.world, **metrics}
@@ -345,7 +367,8 @@ class TrainingRun:
         barrier()
         done = {"metrics": str(metrics_path), "model": str(model_dir), "checkpoint": str(self.ckpt_path),
                 "curve": str(curve) if curve else None, "step": st["step"], "epoch": st["epoch"],
-                "complete": complete, "miou": metrics["miou"], "rock_iou": metrics["rock_iou"]}
+                "complete": complete, "miou": metrics["miou"], "rock_iou": metrics["rock_iou"],
+                **({"rock_recall": metrics["sparse"]["rock_recall"]} if "sparse" in metrics else {})}
         self.progress.end()
         self.progress.event("done", **done)
         return done
