@@ -46,8 +46,14 @@ class DatasetWriter:
         self._pending: list = []
         self._max_pending = max_pending
 
-    def write_frame(self, index: int, rgb, mask, depth) -> None:
-        self._pending.append(self._pool.submit(encode_frame, self.root, index, rgb, mask, depth, self.depth_format))
+    def write_frame(self, index: int, rgb, mask, depth, finish=None) -> None:
+        """Queue a frame; `finish()` -> (rgb, mask, depth), if given, runs first on the writer's thread
+        (the photoreal levers' develop step: numpy work kept off the render loop)."""
+        if finish is None:
+            job = self._pool.submit(encode_frame, self.root, index, rgb, mask, depth, self.depth_format)
+        else:
+            job = self._pool.submit(lambda: encode_frame(self.root, index, *finish(), self.depth_format))
+        self._pending.append(job)
         if len(self._pending) >= self._max_pending:
             self._pending.pop(0).result()  # back-pressure: bounded memory, and errors surface early
 

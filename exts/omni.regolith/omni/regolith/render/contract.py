@@ -18,6 +18,10 @@ class RenderResult:
     rgb: np.ndarray  # (h, w, 3) uint8 sRGB
     mask: np.ndarray  # (h, w) uint8 class ids
     depth: np.ndarray  # (h, w) float32 planar depth in metres, 0 where sky
+    # raw frames of the photoreal levers, finished by render.develop (rgb is None until then):
+    linear: np.ndarray | None = None  # (h, w, 3) float32 linear radiance, for the camera model
+    stones: np.ndarray | None = None  # (h, w) int32 id of the rock or pebble seen, -1 elsewhere: the size rule
+    ground: np.ndarray | None = None  # (h, w) bool: regolith surfaces (what auto exposure meters, full cast)
 
 
 class Renderer(Protocol):

@@ -18,6 +18,7 @@ from ..dataset.writer import DatasetWriter
 from ..errors import ConfigError
 from ..plan.layout import layout_scene
 from ..plan.record import FrameRecord
+from .develop import finisher
 
 
 @dataclass
@@ -56,6 +57,7 @@ def generate(cfg: Config, out: str | Path, frames: int, width: int | None = None
              progress: bool = True, star_texture=None) -> GenerateReport:
     """Render `frames` frames of `cfg`'s plan into the dataset `out` (resuming what is there)."""
     from ..scene.stars import star_texture as make_stars
+    from .levers import render_levers
     from .mitsuba import MitsubaRenderer
 
     if frames < 1:
@@ -64,7 +66,7 @@ def generate(cfg: Config, out: str | Path, frames: int, width: int | None = None
     stars = star_texture if star_texture is not None else make_stars(
         cfg.lighting.star_texture_width, cfg.lighting.star_count, cfg.seed)
     renderer = MitsubaRenderer(job.width, job.height, cfg.render.spp, variant or cfg.render.variant,
-                               star_texture=stars, ground_bounce=cfg.render.ground_bounce)
+                               star_texture=stars, ground_bounce=cfg.render.ground_bounce, levers=render_levers(cfg))
     t0 = time.perf_counter()
     timings = render_job(job, renderer, workers, progress)
     seconds = time.perf_counter() - t0
@@ -98,7 +100,8 @@ def render_job(job: Job, renderer, workers: int = 4, progress: bool = True) -> d
                 result = renderer.render(record, seed=record.index)
                 timings["render_s"] += time.perf_counter() - t
                 t = time.perf_counter()
-                writer.write_frame(record.index, result.rgb, result.mask, result.depth)
+                writer.write_frame(record.index, result.rgb, result.mask, result.depth,
+                                   finish=finisher(result, record, cfg))
                 timings["write_submit_s"] += time.perf_counter() - t
                 bar.update(1)
     bar.close()

@@ -21,9 +21,20 @@ class Geometry:
     rock_points: np.ndarray
     rock_triangles: np.ndarray
     terrain_size_m: float
+    extras: object = None  # scene.extras.Extras of the photoreal levers, or None
+    rock_sizes: np.ndarray | None = None  # (rocks, 2) vertices and triangles of each merged rock (with extras)
 
 
 def geometry_from_scene(scene) -> Geometry:
     hf = scene.terrain
     rp, rt = merge_instances(scene.prototypes, scene.rocks)
-    return Geometry(hf.points(), hf.triangles(), hf.normals(), hf.uvs(), rp, rt, hf.size_m)
+    if scene.extras is None:
+        return Geometry(hf.points(), hf.triangles(), hf.normals(), hf.uvs(), rp, rt, hf.size_m)
+    return Geometry(hf.points(), hf.triangles(), hf.normals(), hf.uvs(), rp, rt, hf.size_m, scene.extras,
+                    instance_sizes(scene.prototypes, scene.rocks))
+
+
+def instance_sizes(prototypes, layout) -> np.ndarray:
+    """(n, 2) vertex and triangle counts of each instance, in merge order."""
+    counts = np.array([[len(p.points), len(p.triangles)] for p in prototypes], np.int64).reshape(-1, 2)
+    return counts[layout.proto_indices] if len(layout) else np.zeros((0, 2), np.int64)

@@ -137,6 +137,10 @@ def author_stage(scene: Scene, stage: Usd.Stage | None = None, star_file: str = 
     rock = _material(stage, "Rock", cfg.rocks.albedo, 0.8)
     _terrain(stage, scene, regolith)
     _rocks(stage, scene, rock)
+    if scene.extras is not None:  # the photoreal levers' geometry
+        from .extras import author_extras
+
+        author_extras(stage, scene, regolith, _mesh, apply_labels)
     _lights(stage, cfg, star_file)
     _camera(stage, scene)
     return stage
