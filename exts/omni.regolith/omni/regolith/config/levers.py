@@ -64,13 +64,13 @@ class RockSurfaceConfig:
     """Rock surfaces: speckled albedo, cm bump, and an albedo from dark basalt to bright breccia."""
 
     enabled: bool = switch(False, "textured rocks with per-rock albedo")
-    speckle: tuple = pair((0.15, 0.4), 0.0, 1.0, "relative albedo variation per octave (3D noise)")
-    slope: tuple = pair((0.10, 0.35), 0.0, 1.0, "rms bump slope per octave")
-    albedo_ratio: tuple = pair((1.2, 2.2), 0.1, 10.0, "rock albedo / the frame's regolith albedo (real rocks "
+    speckle: tuple = pair((0.25, 0.6), 0.0, 1.0, "relative albedo variation per octave (3D noise)")
+    slope: tuple = pair((0.15, 0.45), 0.0, 1.0, "rms bump slope per octave")
+    albedo_ratio: tuple = pair((1.0, 1.8), 0.1, 10.0, "rock albedo / the frame's regolith albedo (real rocks "
                                "are brighter than the ground around them: notes §2)")
     instance_albedo: tuple = pair((0.6, 1.6), 0.05, 10.0, "per-rock multiplier, log-uniform: basalt to breccia")
     min_wavelength_m: float = num(0.005, 0.0005, 1.0, "finest octave")
-    octaves: int = num(4, 1, 8)
+    octaves: int = num(5, 1, 8)
 
 
 @dataclass(frozen=True)
