@@ -85,7 +85,7 @@ class RenderLevers:
             pts, tris = extras.fillets if extras.fillets is not None and len(extras.fillets[1]) else _empty_mesh()
             self._add(renderer, scene, "fillets", pts, tris, terrain_bsdf, uvs=_uv(geometry, pts))
         if c.pebbles.enabled:
-            self._pebbles(renderer, scene, extras)
+            self._pebbles(renderer, scene, geometry)
         if c.tracks.enabled:
             self._tracks(renderer, scene, geometry)
         if c.hardware.enabled:
@@ -112,16 +112,11 @@ class RenderLevers:
         count = mesh.vertex_count() * size
         mesh.add_attribute(name, size, mi.Float(np.concatenate([values, np.ones(count - len(values), np.float32)])))
 
-    def _pebbles(self, renderer, scene, extras):
-        from ..scene.geometry import instance_sizes
-        from ..scene.scatter import merge_instances
-
-        mi = renderer.mi
-        if extras.pebbles is not None and len(extras.pebbles):
-            pts, tris = merge_instances(extras.pebble_prototypes, extras.pebbles)
-            sizes = instance_sizes(extras.pebble_prototypes, extras.pebbles)
-            albedo = np.repeat(extras.pebble_albedo, sizes[:, 0])
-            self.stone_ends["pebbles"] = np.cumsum(sizes[:, 1])
+    def _pebbles(self, renderer, scene, geometry):
+        mi, stones = renderer.mi, geometry.pebbles
+        if stones is not None and len(stones.triangles):
+            pts, tris, albedo = stones.points, stones.triangles, stones.vertex_albedo
+            self.stone_ends["pebbles"] = stones.triangle_ends
         else:
             (pts, tris), albedo = _empty_mesh(), np.ones(3, np.float32)
             self.stone_ends["pebbles"] = np.zeros(0, np.int64)

@@ -23,6 +23,7 @@ class Geometry:
     terrain_size_m: float
     extras: object = None  # scene.extras.Extras of the photoreal levers, or None
     rock_sizes: np.ndarray | None = None  # (rocks, 2) vertices and triangles of each merged rock (with extras)
+    pebbles: object = None  # scene.pebbles.StoneMesh (with the pebbles lever)
 
 
 def geometry_from_scene(scene) -> Geometry:
@@ -30,8 +31,13 @@ def geometry_from_scene(scene) -> Geometry:
     rp, rt = merge_instances(scene.prototypes, scene.rocks)
     if scene.extras is None:
         return Geometry(hf.points(), hf.triangles(), hf.normals(), hf.uvs(), rp, rt, hf.size_m)
+    pebbles = None
+    if scene.extras.pebbles is not None:
+        from .pebbles import merge_pebbles
+
+        pebbles = merge_pebbles(scene.extras.pebble_prototypes, scene.extras.pebbles, scene.extras.pebble_albedo)
     return Geometry(hf.points(), hf.triangles(), hf.normals(), hf.uvs(), rp, rt, hf.size_m, scene.extras,
-                    instance_sizes(scene.prototypes, scene.rocks))
+                    instance_sizes(scene.prototypes, scene.rocks), pebbles)
 
 
 def instance_sizes(prototypes, layout) -> np.ndarray:

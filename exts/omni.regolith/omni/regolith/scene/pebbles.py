@@ -8,11 +8,13 @@ enough to be rock, as a real annotator would mark it.
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 
 from ..config.levers import PebblesConfig
 from .rocks import RockMesh, icosphere
-from .scatter import RockLayout, random_quaternions
+from .scatter import RockLayout, quat_to_matrix, random_quaternions
 from .surface import mesh_height
 from .terrain import Heightfield, power_law_sizes
 
@@ -53,3 +55,37 @@ def scatter_pebbles(terrain: Heightfield, cameras: np.ndarray, density: float, c
                         random_quaternions(rng, n, 60.0), np.repeat(radii[:, None], 3, 1).astype(np.float32))
     lo_a, hi_a = np.log(cfg.albedo_spread[0]), np.log(max(cfg.albedo_spread))
     return layout, np.exp(rng.uniform(lo_a, hi_a, n)).astype(np.float32)
+
+
+@dataclass(frozen=True)
+class StoneMesh:
+    """Instances merged into one mesh, with what the renderer needs per instance."""
+
+    points: np.ndarray  # (v, 3) float32
+    triangles: np.ndarray  # (f, 3) int32
+    vertex_albedo: np.ndarray  # (v,) float32 albedo multiplier
+    triangle_ends: np.ndarray  # (n,) cumulative triangle count: instance k owns triangles [ends[k-1], ends[k])
+
+
+def merge_pebbles(prototypes: list[RockMesh], layout: RockLayout, albedo: np.ndarray) -> StoneMesh:
+    """`scatter.merge_instances` vectorised per prototype (tens of thousands of pebbles), grouped by
+    prototype: instance order in the mesh is prototype-major, which the ids of the size rule allow."""
+    rots = quat_to_matrix(layout.orientations.astype(np.float64))
+    points, tris, valb, ends, offset, done = [], [], [], [], 0, 0
+    for k, proto in enumerate(prototypes):
+        idx = np.nonzero(layout.proto_indices == k)[0]
+        if not len(idx):
+            continue
+        local = proto.points[None] * layout.scales[idx, None, :]
+        world = np.einsum("nvj,nij->nvi", local, rots[idx]) + layout.positions[idx, None, :]
+        nv, nt = len(proto.points), len(proto.triangles)
+        points.append(world.reshape(-1, 3))
+        tris.append((proto.triangles[None] + offset + nv * np.arange(len(idx))[:, None, None]).reshape(-1, 3))
+        valb.append(np.repeat(albedo[idx], nv))
+        ends.append(done + nt * np.arange(1, len(idx) + 1))
+        offset, done = offset + nv * len(idx), done + nt * len(idx)
+    if not points:
+        return StoneMesh(np.zeros((0, 3), np.float32), np.zeros((0, 3), np.int32), np.zeros(0, np.float32),
+                         np.zeros(0, np.int64))
+    return StoneMesh(np.concatenate(points).astype(np.float32), np.concatenate(tris).astype(np.int32),
+                     np.concatenate(valb).astype(np.float32), np.concatenate(ends))
