@@ -133,7 +133,7 @@ def lever_frames():
     from omni.regolith.scene.geometry import geometry_from_scene
 
     cfg = load_config(None, SMALL + ALL_ON + [
-        "randomization.frames_per_layout=3", "hardware.share=1.0", "hardware.lander_share=0.0",
+        "randomization.frames_per_layout=3", "hardware.rover_share=1.0", "hardware.lander_share=0.0",
         "tracks.share=1.0", "camera_model.stretch_share=0.0", "pebbles.density_per_m2=[200.0, 200.0]",
         "randomization.camera_pitch_deg=[-35.0, -25.0]", "rocks.model=\"v3\"", "hardware.label=\"ignore\""])
     plan = sample_plan(cfg, 3)

@@ -31,8 +31,8 @@ class PebblesConfig:
 
     enabled: bool = switch(False, "a pebble population around every camera of a layout")
     density_per_m2: tuple = pair((10.0, 40.0), 0.0, 1000.0, "pebbles per square metre, drawn per layout")
-    radius_m: tuple = pair((0.005, 0.04), 0.001, 1.0, "pebble radius range (power law)")
-    size_exponent: float = num(2.5, 0.1, 6.0, "cumulative size-frequency slope")
+    radius_m: tuple = pair((0.008, 0.05), 0.001, 1.0, "pebble radius range (power law)")
+    size_exponent: float = num(2.0, 0.1, 6.0, "cumulative size-frequency slope")
     near_camera_m: float = num(6.0, 0.5, 100.0, "pebbles lie within this distance of a layout's cameras")
     albedo_spread: tuple = pair((0.7, 1.6), 0.0, 10.0, "per-pebble albedo multiplier on the regolith's")
     max_count: int = num(40000, 1, 1000000, "cap per layout (memory and BVH time)")
@@ -124,8 +124,8 @@ class HardwareConfig:
     """Lander and rover hardware in view: foil, panels, struts (notes §6)."""
 
     enabled: bool = switch(False, "place hardware ahead of some cameras")
-    share: float = num(0.3, 0.0, 1.0, "share of frames that ask for a piece ahead of the camera")
-    lander_share: float = num(0.5, 0.0, 1.0, "of those, lander parts close below the camera (the rest: a rover)")
+    rover_share: float = num(0.5, 0.0, 1.0, "share of layouts with a rover, ahead of one of their cameras")
+    lander_share: float = num(0.25, 0.0, 1.0, "share of layouts with lander parts close below one of their cameras")
     rover_distance_m: tuple = pair((2.0, 8.0), 0.3, 100.0, "how far ahead a rover stands")
     lander_distance_m: tuple = pair((1.0, 2.5), 0.1, 100.0, "how far ahead a lander's footpad stands")
     size_m: tuple = pair((0.8, 2.0), 0.05, 20.0, "size of a piece")
@@ -138,7 +138,8 @@ class TracksConfig:
     """Rover wheel tracks: two grooves with a tread pattern pressed into the regolith (notes §6)."""
 
     enabled: bool = switch(False, "wheel tracks ahead of some cameras")
-    share: float = num(0.12, 0.0, 1.0, "share of frames that ask for tracks ahead of the camera")
+    share: float = num(0.3, 0.0, 1.0, "share of layouts with a track pair running away ahead of one of "
+                        "their cameras")
     depth_m: tuple = pair((0.01, 0.03), 0.0, 0.5, "groove depth")
     length_m: tuple = pair((6.0, 20.0), 0.5, 200.0)
     gauge_m: float = num(1.0, 0.1, 10.0, "distance between the two wheel tracks' centres")

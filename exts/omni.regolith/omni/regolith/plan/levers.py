@@ -99,12 +99,12 @@ class CameraModelValues(LeverValues):
 
 @dataclass(frozen=True)
 class HardwareValues(LeverValues):
-    pieces: tuple  # ((kind, x, y, heading_deg, size_m, seed), ...) this frame asked for
+    pieces: tuple  # ((kind, x, y, heading_deg, size_m, seed), ...) placed ahead of this frame's camera
 
 
 @dataclass(frozen=True)
 class TracksValues(LeverValues):
-    paths: tuple  # ((x, y, heading_deg, curvature_per_m, length_m, depth_m), ...) this frame asked for
+    paths: tuple  # ((x, y, heading_deg, curvature_per_m, length_m, depth_m), ...) crossing ahead of this frame
     darkening: float
 
 
@@ -143,27 +143,39 @@ def _ahead(rng, x, y, yaw_deg, distance, spread_deg=20.0):
     return float(x + distance * np.cos(heading)), float(y + distance * np.sin(heading))
 
 
-def _hardware(cfg: Config, rng, x, y, yaw_deg) -> HardwareValues:
-    h = cfg.hardware
-    if rng.random() >= h.share:
-        return HardwareValues(())
-    lander = rng.random() < h.lander_share
-    px, py = _ahead(rng, x, y, yaw_deg, _u(rng, h.lander_distance_m if lander else h.rover_distance_m))
-    heading = yaw_deg + rng.uniform(-30, 30) if lander else rng.uniform(0, 360)  # a lander's body is by the camera
-    piece = ("lander" if lander else "rover", px, py, float(heading), _u(rng, h.size_m),
-             int(rng.integers(0, 2**31 - 1)))
-    return HardwareValues((piece,))
+def _host(cfg: Config, lever: str, layout: int, share: float, kind: int):
+    """The frame of `layout` that hosts its piece of this kind, or None (drawn once per layout)."""
+    rng = np.random.default_rng([cfg.seed, 50 + list(LEVER_VALUES).index(lever), layout, kind])
+    if rng.random() >= share:
+        return None
+    return layout * cfg.randomization.frames_per_layout + int(rng.integers(cfg.randomization.frames_per_layout))
 
 
-def _tracks(cfg: Config, rng, x, y, yaw_deg) -> TracksValues:
+def _hardware(cfg: Config, rng, index, layout, x, y, yaw_deg) -> HardwareValues:
+    """At most one rover and one set of lander parts per layout, each ahead of its host frame's camera
+    (the layout's other frames may see them too): one site, one lander, one rover."""
+    h, pieces = cfg.hardware, []
+    for number, (kind, share, distance) in enumerate((("rover", h.rover_share, h.rover_distance_m),
+                                                      ("lander", h.lander_share, h.lander_distance_m))):
+        if _host(cfg, "hardware", layout, share, number) != index:
+            continue
+        px, py = _ahead(rng, x, y, yaw_deg, _u(rng, distance))
+        heading = yaw_deg + rng.uniform(-30, 30) if kind == "lander" else rng.uniform(0, 360)  # lander body by the camera
+        pieces.append((kind, px, py, float(heading), _u(rng, h.size_m), int(rng.integers(0, 2**31 - 1))))
+    return HardwareValues(tuple(pieces))
+
+
+def _tracks(cfg: Config, rng, index, layout, x, y, yaw_deg) -> TracksValues:
+    """A track pair in `share` of the layouts, starting just ahead of its host frame's camera and
+    running away from it, give or take 35 degrees (real frames: 4-18% of the view, notes §6)."""
     t = cfg.tracks
     darkening = _u(rng, t.darkening)
-    if rng.random() >= t.share:
+    if _host(cfg, "tracks", layout, t.share, 0) != index:
         return TracksValues((), darkening)
-    # a path crossing the view a few metres ahead, heading anywhere, gently curved
-    px, py = _ahead(rng, x, y, yaw_deg, float(rng.uniform(1.5, 5.0)), 30.0)
+    px, py = _ahead(rng, x, y, yaw_deg, float(rng.uniform(0.5, 3.0)), 25.0)
+    heading = yaw_deg + rng.uniform(-35.0, 35.0)
     length = _u(rng, t.length_m)
-    path = (px, py, float(rng.uniform(0, 360)), float(rng.uniform(-0.08, 0.08)), length, _u(rng, t.depth_m))
+    path = (px, py, float(heading), float(rng.uniform(-0.08, 0.08)), length, _u(rng, t.depth_m))
     return TracksValues((path,), darkening)
 
 
@@ -191,9 +203,9 @@ def sample_levers(cfg: Config, index: int, layout: int, x: float, y: float, yaw_
     if cfg.camera_model.enabled:
         out["camera_model"] = _camera_model(cfg, _rng(cfg, "camera_model", index))
     if cfg.hardware.enabled:
-        out["hardware"] = _hardware(cfg, _rng(cfg, "hardware", index), x, y, yaw_deg)
+        out["hardware"] = _hardware(cfg, _rng(cfg, "hardware", index), index, layout, x, y, yaw_deg)
     if cfg.tracks.enabled:
-        out["tracks"] = _tracks(cfg, _rng(cfg, "tracks", index), x, y, yaw_deg)
+        out["tracks"] = _tracks(cfg, _rng(cfg, "tracks", index), index, layout, x, y, yaw_deg)
     return out
 
 
