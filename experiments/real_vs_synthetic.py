@@ -76,7 +76,6 @@ def main() -> None:
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
-
     from omni.regolith.config.files import load_config
     from omni.regolith.config.levers import LEVER_SECTIONS
     from omni.regolith.plan.sample import sample_plan

@@ -7,14 +7,14 @@ import json
 
 import numpy as np
 import pytest
-from PIL import Image
-
 from omni.regolith import IGNORE_ID, REGOLITH, ROCK, SKY
 from omni.regolith.config.files import config_to_toml, load_config
 from omni.regolith.config.levers import LEVER_SECTIONS
 from omni.regolith.plan.io import plan_lines, read_plan, write_plan
 from omni.regolith.plan.levers import LEVER_VALUES
 from omni.regolith.plan.sample import sample_plan
+from PIL import Image
+
 from tests.conftest import SMALL
 
 ALL_ON = [f"{s}.enabled=true" for s in LEVER_SECTIONS]
@@ -215,10 +215,9 @@ def test_v3_rocks_mix_shape_families():
 
 
 def test_stage_authors_lever_geometry(tmp_path):
-    from pxr import Usd, UsdSemantics
-
     from omni.regolith.scene.build import build_scene
     from omni.regolith.stage.author import write_stage
+    from pxr import Usd, UsdSemantics
 
     cfg = load_config(None, SMALL + ALL_ON + ["hardware.label=\"ignore\""])
     stage = Usd.Stage.Open(str(write_stage(build_scene(cfg), tmp_path / "s.usda")))
@@ -231,7 +230,6 @@ def test_stage_authors_lever_geometry(tmp_path):
 
 def test_noise_kernels_match_their_numpy_twin():
     import mitsuba as mi
-
     from omni.regolith.render.backend import choose_variant
     from omni.regolith.render.noise import value_noise2, value_noise_np
 
@@ -243,8 +241,9 @@ def test_noise_kernels_match_their_numpy_twin():
 
 
 def test_photoreal_experiment_arms_are_valid_overrides():
-    import tomllib
     from pathlib import Path
+
+    import tomllib
 
     doc = tomllib.loads((Path(__file__).parents[1] / "experiments" / "configs" / "photoreal.toml").read_text())
     arms = doc["arms"]

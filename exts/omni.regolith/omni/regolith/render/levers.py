@@ -44,7 +44,7 @@ class RenderLevers:
         self.instances = cfg.label_policy.enabled or cfg.pebbles.enabled  # the size rule needs stones' ids
         self.bsdfs: dict = {}  # name -> RegolithBSDF, for per-frame values
         self.names: list = []  # extra shapes, in the order they were added
-        self.stone_ends: dict = {}  # "rocks"/"pebbles" -> cumulative triangle count per instance
+        self.stone_tables: dict = {}  # "rocks"/"pebbles" -> device Int32: triangle -> instance (-1: padding)
 
     # -- scene --------------------------------------------------------------------------------
     def _surface(self, mi, name, texture, **options):
@@ -74,9 +74,9 @@ class RenderLevers:
     def add_shapes(self, renderer, scene: dict, geometry) -> None:
         """Per-rock albedo on the rocks, and every extra shape of the levers that are on."""
         mi, extras, c = renderer.mi, geometry.extras, self.cfg
-        self.names, self.stone_ends = [], {}
-        if geometry.rock_sizes is not None:
-            self.stone_ends["rocks"] = np.cumsum(geometry.rock_sizes[:, 1])
+        self.names, self.stone_tables = [], {}
+        if geometry.rock_sizes is not None and "rocks" in scene:
+            self.stone_tables["rocks"] = _instance_table(mi, geometry.rock_sizes[:, 1], scene["rocks"].face_count())
         if c.rock_surface.enabled and "rocks" in scene:
             per_vertex = np.repeat(extras.rock_albedo, geometry.rock_sizes[:, 0])
             self._attribute(mi, scene["rocks"], "vertex_albedo", per_vertex, 1)
@@ -116,14 +116,14 @@ class RenderLevers:
         mi, stones = renderer.mi, geometry.pebbles
         if stones is not None and len(stones.triangles):
             pts, tris, albedo = stones.points, stones.triangles, stones.vertex_albedo
-            self.stone_ends["pebbles"] = stones.triangle_ends
+            counts = np.diff(stones.triangle_ends, prepend=0)
         else:
-            (pts, tris), albedo = _empty_mesh(), np.ones(3, np.float32)
-            self.stone_ends["pebbles"] = np.zeros(0, np.int64)
+            (pts, tris), albedo, counts = _empty_mesh(), np.ones(3, np.float32), np.zeros(0, np.int64)
         rgb = mi.load_dict({"type": "rgb", "value": 0.12})
         detail = "solid" if self.cfg.microdetail.enabled else "none"
         bsdf = self._surface(mi, "pebbles", rgb, instance=True, detail=detail, min_wavelength=0.005, octaves=3)
         self._add(renderer, scene, "pebbles", pts, tris, bsdf, attributes=[("vertex_albedo", albedo, 1)])
+        self.stone_tables["pebbles"] = _instance_table(mi, counts, scene["pebbles"].face_count())
 
     def _tracks(self, renderer, scene, geometry):
         mi, tracks = renderer.mi, geometry.extras.tracks
@@ -179,23 +179,37 @@ class RenderLevers:
                     mask = dr.select(hit & (shape == sid), mi.UInt32(IGNORE_ID), mask)
         return mask
 
-    def ground(self, renderer, shape: np.ndarray) -> np.ndarray:
-        """(h, w) bool: pixels on regolith surfaces (terrain, fillets, tracks, pebbles), not hardware."""
-        ids = [renderer.shape_ids[n] for n in ("terrain", "fillets", "tracks", "pebbles") if n in renderer.shape_ids]
-        return np.isin(shape, ids)
+    def ground(self, renderer, shape):
+        """Device bool per pixel: on a regolith surface (terrain, fillets, tracks, pebbles), not hardware."""
+        import drjit as dr
 
-    def stone_instances(self, renderer, shape: np.ndarray, prim: np.ndarray) -> np.ndarray:
-        """(h, w) int32: the rock each pixel sees (k >= 0), pebble k as -2 - k, -1 elsewhere."""
-        out = np.full(shape.shape, -1, np.int64)
-        for name in ("rocks", "pebbles"):
-            ends = self.stone_ends.get(name)
-            if ends is None or name not in renderer.shape_ids:
+        mi, out = renderer.mi, renderer.mi.Bool(False)
+        for name in ("terrain", "fillets", "tracks", "pebbles"):
+            if name in renderer.shape_ids:
+                out |= shape == dr.opaque(mi.UInt32, renderer.shape_ids[name])
+        return out
+
+    def stone_instances(self, renderer, shape, prim):
+        """Device Int32 per pixel: the rock it sees (k >= 0), pebble k as -2 - k, -1 elsewhere; one
+        gather of each stone mesh's triangle -> instance table (padding triangles: -1)."""
+        import drjit as dr
+
+        mi, out = renderer.mi, renderer.mi.Int32(-1)
+        for name, table in self.stone_tables.items():
+            if name not in renderer.shape_ids:
                 continue
-            on = shape == renderer.shape_ids[name]
-            inst = np.searchsorted(ends, prim[on], side="right")
-            ids = inst if name == "rocks" else -2 - inst  # render.labels.pebble_ids
-            out[on] = np.where(inst < len(ends), ids, -1)  # padding triangles: no stone
-        return out.astype(np.int32)
+            on = shape == dr.opaque(mi.UInt32, renderer.shape_ids[name])
+            inst = dr.gather(mi.Int32, table, prim, on)
+            out = dr.select(on, inst if name == "rocks" else dr.select(inst >= 0, -2 - inst, -1), out)
+        return out
+
+
+def _instance_table(mi, triangle_counts: np.ndarray, faces: int):
+    """triangle -> instance for a merged mesh of `faces` (padded) triangles: -1 past the last instance."""
+    table = np.full(faces, -1, np.int32)
+    inst = np.repeat(np.arange(len(triangle_counts), dtype=np.int32), triangle_counts)
+    table[:len(inst)] = inst
+    return mi.Int32(table)
 
 
 def vertex_normals(points: np.ndarray, triangles: np.ndarray) -> np.ndarray:

@@ -239,18 +239,18 @@ class MitsubaRenderer:
 
         mi, shape2 = self.mi, (self.height, self.width)
         out = mi.Vector3f(*channels) if self.levers.linear else self._pack_srgb(channels)
-        dr.eval(out, mask, depth, shape, prim)
-        rgb, linear, stones, ground = None, None, None, None
-        shape = shape.numpy().reshape(shape2)
+        stones = self.levers.stone_instances(self, shape, prim) if self.levers.instances else mi.Int32(0)
+        ground = self.levers.ground(self, shape) if self.levers.linear else mi.Bool(False)
+        dr.eval(out, mask, depth, stones, ground)
+        rgb, linear = None, None
         if self.levers.linear:
             linear = np.stack([np.asarray(out[c]) for c in range(3)], -1).reshape(*shape2, 3).astype(np.float32)
-            ground = self.levers.ground(self, shape)
         else:
             rgb = out.numpy().view(np.uint8).reshape(*shape2, 4)[..., :3].copy()
-        if self.levers.instances:
-            stones = self.levers.stone_instances(self, shape, prim.numpy().reshape(shape2))
         return RenderResult(rgb, mask.numpy().astype(np.uint8).reshape(shape2),
-                            depth.numpy().astype(np.float32).reshape(shape2), linear, stones, ground)
+                            depth.numpy().astype(np.float32).reshape(shape2), linear,
+                            stones.numpy().reshape(shape2) if self.levers.instances else None,
+                            ground.numpy().reshape(shape2) if self.levers.linear else None)
 
 
 def _any_perpendicular(v: np.ndarray) -> list:
