@@ -173,7 +173,7 @@ def write_report(metrics: dict, path) -> Path:
     lines = ["# Evaluation report", "",
              f"- model: `{where}`{' (default model)' if model.get('default') else ''}{dev}",
              f"- baseline: {metrics['baseline']['name']}: {metrics['baseline']['rules']}",
-             "- sets: " + ", ".join(f"`{s['name']}` ({s['images_evaluated']} images, "
+             f"- sets: " + ", ".join(f"`{s['name']}` ({s['images_evaluated']} images, "
                                      f"{'masks' if s['labelled'] else 'no masks'})" for s in sets),
              f"- {metrics['generated_by']}, {metrics['created']}; all numbers in metrics.json", ""]
     lines += _how_to_read(any(s["labelled"] for s in sets), any(not s["labelled"] for s in sets))
