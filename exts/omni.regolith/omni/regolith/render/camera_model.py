@@ -11,6 +11,7 @@ plan's intrinsics already describe the stretched frame: `plan.levers.resolved_le
 from __future__ import annotations
 
 import io
+from functools import lru_cache
 
 import numpy as np
 
@@ -64,9 +65,7 @@ def photometric(linear: np.ndarray, ground: np.ndarray, v: CameraModelValues, cf
         other = 1.0 + cfg.rock_cast * (gain - 1.0)
         img *= np.where(ground[..., None], gain, other).astype(np.float32)
     if v.vignette > 0:
-        yy, xx = np.mgrid[0:h, 0:w].astype(np.float32)
-        r2 = ((xx - (w - 1) / 2) ** 2 + (yy - (h - 1) / 2) ** 2) / (((w - 1) / 2) ** 2 + ((h - 1) / 2) ** 2)
-        img *= (1.0 - np.float32(v.vignette) * r2)[..., None]
+        img *= (1.0 - np.float32(v.vignette) * _radius2(h, w))[..., None]
     if v.blur_sigma_px > 0:
         img = gaussian_blur(img, v.blur_sigma_px)
     if v.read_noise > 0 or v.shot_noise > 0:
@@ -74,6 +73,15 @@ def photometric(linear: np.ndarray, ground: np.ndarray, v: CameraModelValues, cf
         img = img + sigma * np.random.default_rng(seed).standard_normal(img.shape, np.float32)
     index = np.clip(np.rint(img * (LUT_SIZE - 1)), 0, LUT_SIZE - 1).astype(np.int32)
     return _tone_lut(v.gamma)[index]
+
+
+@lru_cache(maxsize=4)
+def _radius2(h: int, w: int) -> np.ndarray:
+    """Squared distance from the image centre, 1 at the corners."""
+    yy, xx = np.mgrid[0:h, 0:w].astype(np.float32)
+    r2 = ((xx - (w - 1) / 2) ** 2 + (yy - (h - 1) / 2) ** 2) / (((w - 1) / 2) ** 2 + ((h - 1) / 2) ** 2)
+    r2.flags.writeable = False  # shared by the cache
+    return r2
 
 
 def gaussian_blur(img: np.ndarray, sigma: float) -> np.ndarray:

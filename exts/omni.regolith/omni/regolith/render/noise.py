@@ -69,9 +69,10 @@ def octave_fade(dr, wavelength: float, footprint):
     return dr.clip(wavelength / (1.5 * footprint) - 1.0, 0.0, 1.0)
 
 
-def fbm_plane(mi, p, footprint, min_wavelength: float, octaves: int, tilt, seed: int = 17):
+def fbm_plane(mi, p, footprint, min_wavelength: float, octaves: int, tilt, seed: int = 17, grad: bool = True):
     """(m, grad_x, grad_y): sum of rotated 2D octaves of world xy; weight (2^k)^-tilt; gradients
-    per metre of a height field whose octave k has amplitude wavelength_k / GRAD_RMS_2D."""
+    per metre of a height field whose octave k has amplitude wavelength_k / GRAD_RMS_2D (zero
+    without `grad`: the albedo alone needs none)."""
     import drjit as dr
 
     m, gx, gy = mi.Float(0.0), mi.Float(0.0), mi.Float(0.0)
@@ -82,22 +83,24 @@ def fbm_plane(mi, p, footprint, min_wavelength: float, octaves: int, tilt, seed:
         n, du, dv = value_noise2(mi, u, v, seed + k)
         w = octave_fade(dr, lam, footprint) * dr.exp2(-tilt * k)
         m += n * w
-        gx += w * (c * du - s * dv) * (1.0 / GRAD_RMS_2D)
-        gy += w * (s * du + c * dv) * (1.0 / GRAD_RMS_2D)
+        if grad:
+            gx += w * (c * du - s * dv) * (1.0 / GRAD_RMS_2D)
+            gy += w * (s * du + c * dv) * (1.0 / GRAD_RMS_2D)
     return m, gx, gy
 
 
-def fbm_solid(mi, p, footprint, min_wavelength: float, octaves: int, seed: int = 41):
+def fbm_solid(mi, p, footprint, min_wavelength: float, octaves: int, seed: int = 41, grad: bool = True):
     """(m, gradient Vector3f) of 3D octaves at world point p (rocks: any face orientation)."""
     import drjit as dr
 
     m, g = mi.Float(0.0), mi.Vector3f(0.0)
     for k in range(octaves):
         lam = min_wavelength * 2.0 ** k
-        n, grad = value_noise3(mi, p.x * (1.0 / lam), p.y * (1.0 / lam), p.z * (1.0 / lam), seed + k)
+        n, gradient = value_noise3(mi, p.x * (1.0 / lam), p.y * (1.0 / lam), p.z * (1.0 / lam), seed + k)
         w = octave_fade(dr, lam, footprint)
         m += n * w
-        g += grad * (w * (1.0 / GRAD_RMS_3D))
+        if grad:
+            g += gradient * (w * (1.0 / GRAD_RMS_3D))
     return m, g
 
 

@@ -63,8 +63,8 @@ def _make_class(mi):
             for name, value in values.items():
                 setattr(self, name, dr.opaque(mi.Float, float(value)))
 
-        def _albedo_and_bump(self, si, active):
-            """(albedo, world-space bump gradient or None)."""
+        def _albedo_and_bump(self, si, active, bump=True):
+            """(albedo, world-space bump gradient or None; the gradient's arithmetic only with `bump`)."""
             albedo = self.reflectance.eval(si, active)
             factor, grad = mi.Float(1.0), None
             if self.instance:
@@ -73,10 +73,10 @@ def _make_class(mi):
                 cos_i = dr.maximum(dr.abs(mi.Frame3f.cos_theta(si.wi)), 0.05)
                 foot = si.t * self.pixel_angle * dr.rsqrt(cos_i)
                 if self.detail == "plane":
-                    m, gx, gy = fbm_plane(mi, si.p, foot, self.min_wavelength, self.octaves, self.tilt)
+                    m, gx, gy = fbm_plane(mi, si.p, foot, self.min_wavelength, self.octaves, self.tilt, grad=bump)
                     grad = mi.Vector3f(gx, gy, 0.0) * self.slope
                 else:
-                    m, g = fbm_solid(mi, si.p, foot, self.min_wavelength, self.octaves)
+                    m, g = fbm_solid(mi, si.p, foot, self.min_wavelength, self.octaves, grad=bump)
                     grad = g * self.slope
                 factor *= dr.maximum(1.0 + self.amp * m, 0.05)
             if self.track:
@@ -137,7 +137,7 @@ def _make_class(mi):
             return bs, dr.select(active & (bs.pdf > 0.0), value / dr.maximum(bs.pdf, 1e-8), 0.0)
 
         def eval_diffuse_reflectance(self, si, active=True):
-            return self._albedo_and_bump(si, active)[0]
+            return self._albedo_and_bump(si, active, bump=False)[0]
 
         def traverse(self, callback):
             callback.put("reflectance", self.reflectance, mi.ParamFlags.Differentiable)

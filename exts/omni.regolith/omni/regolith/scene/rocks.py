@@ -136,10 +136,16 @@ TRIANGLES = {"v1": 20 * 4 ** 1, "v2": 20 * 4 ** 3, "v3": 20 * 4 ** 3}  # icosphe
 
 
 def triangle_bound(cfg) -> int:
-    """Most rock triangles one layout can hold: what the memory preflight budgets for."""
+    """Most triangles one layout's rocks (and the photoreal levers' geometry) can hold: what the
+    memory preflight budgets for."""
     rnd = cfg.randomization
     boulders = rnd.frames_per_layout if rnd.close_boulder_share > 0 else 0  # at most one per frame
-    return (rnd.rock_count[1] + boulders) * TRIANGLES[cfg.rocks.model]
+    ejecta = cfg.craters.count * 2 * cfg.ejecta.blocks_per_crater[1] if cfg.ejecta.enabled else 0  # Poisson: 2x
+    rocks = (rnd.rock_count[1] + boulders + ejecta) * TRIANGLES[cfg.rocks.model]
+    extra = cfg.pebbles.max_count * 80 if cfg.pebbles.enabled else 0  # pebble prototypes: 20 or 80 triangles
+    extra += 200_000 if cfg.tracks.enabled else 0  # one ribbon per layout (20 m: ~50k triangles)
+    extra += (rnd.rock_count[1] + ejecta) * 96 if cfg.fillets.enabled else 0  # 16 spokes x 3 rings x 2
+    return rocks + extra + (20_000 if cfg.hardware.enabled else 0)
 
 
 def make_prototypes(model: str, count: int, seed: int) -> list[RockMesh]:
