@@ -88,7 +88,7 @@ def main() -> None:
     rows = [("real Chang'e-3 (chandai)", real_frames()),
             ("synthetic, levers off (today)", render(before, sample_plan(before, args.frames), indices)),
             ("synthetic, every lever on", render(after, plan_after, indices))]
-    fig, axes = plt.subplots(3, 4, figsize=(12, 9.4), dpi=110)
+    fig, axes = plt.subplots(3, 4, figsize=(12, 9.4), dpi=100)
     for r, (title, images) in enumerate(rows):
         for c, image in enumerate(images):
             ax = axes[r, c]
