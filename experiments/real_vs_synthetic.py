@@ -61,7 +61,7 @@ def render(cfg, plan, indices) -> list[np.ndarray]:
         renderer.set_geometry(geometry_from_scene(layout_scene(cfg, layout)))
         result = renderer.render(plan[index], seed=index)
         out.append(result.rgb if result.rgb is not None and result.linear is None
-                   else finish(result, plan[index], cfg)[0])
+                   else finish(result, plan[index], cfg)[0])  # (rgb, mask, depth, instance)
     return out
 
 

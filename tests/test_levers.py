@@ -78,7 +78,8 @@ def test_stretch_keeps_labels_and_intrinsics_exact():
     mask = np.repeat(np.arange(h, dtype=np.uint8)[:, None], w, 1)
     depth = mask.astype(np.float32) + 0.5
     rgb = np.zeros((h, w, 3), np.uint8)
-    _, m2, d2 = stretch(rgb, mask, depth, 0.75)
+    _, (m2, d2, none) = stretch(rgb, 0.75, (mask, depth, None))
+    assert none is None
     top, rows = stretch_rows(h, 0.75)
     src = m2[:, 0].astype(int)
     assert src.min() == top and src.max() == top + rows - 1 and (d2[:, 0] == src + 0.5).all()
@@ -92,7 +93,7 @@ def test_stretch_keeps_labels_and_intrinsics_exact():
 
 
 def test_size_rule_labels_stones_by_their_size_in_the_image():
-    from omni.regolith.render.labels import size_rule
+    from omni.regolith.render.labels import PEBBLE_ID0, rock_instances, size_rule
 
     mask = np.zeros((40, 40), np.uint8)
     stones = np.full((40, 40), -1, np.int32)
@@ -103,7 +104,11 @@ def test_size_rule_labels_stones_by_their_size_in_the_image():
     mask[30:32, 0:2] = ROCK
     out = size_rule(mask, stones, rock_min_px=7.68, regolith_max_px=5.12, rocks_too=False)
     assert out[0, 0] == REGOLITH and out[12, 12] == IGNORE_ID and out[25, 25] == ROCK and out[31, 1] == ROCK
-    assert size_rule(mask, stones, 7.68, 5.12, rocks_too=True)[31, 1] == REGOLITH
+    both = size_rule(mask, stones, 7.68, 5.12, rocks_too=True)
+    assert both[31, 1] == REGOLITH
+    instance = np.where(mask == ROCK, 7, 0).astype(np.uint16)  # a renderer's rock instance map
+    ids = rock_instances(instance, both, stones)
+    assert ((ids > 0) == (both == ROCK)).all() and ids[25, 25] == PEBBLE_ID0 + 2
 
 
 def test_camera_model_exposes_casts_and_is_deterministic():
@@ -115,11 +120,11 @@ def test_camera_model_exposes_casts_and_is_deterministic():
     linear = (0.05 + 0.02 * rng.random((32, 32, 3))).astype(np.float32)
     ground, mask, depth = np.ones((32, 32), bool), np.zeros((32, 32), np.uint8), np.ones((32, 32), np.float32)
     tan = CameraModelValues(100.0, 1.0, (1.15, 0.98, 0.72), 0.05, 0.5, 0.002, 0.004, 75, 0.84, 1.0)
-    rgb, m, d = develop(linear, ground, mask, depth, tan, CameraModelConfig(), [1, 2])
+    rgb, (m, d) = develop(linear, ground, (mask, depth), tan, CameraModelConfig(), [1, 2])
     luma = rgb.astype(float) @ [0.2126, 0.7152, 0.0722]
     assert abs(np.median(luma) - 100) < 8 and rgb[..., 0].mean() > rgb[..., 2].mean() + 10
     assert (m == mask).all() and (d == depth).all()
-    again, _, _ = develop(linear, ground, mask, depth, tan, CameraModelConfig(), [1, 2])
+    again, _ = develop(linear, ground, (mask, depth), tan, CameraModelConfig(), [1, 2])
     assert (again == rgb).all()
 
 
@@ -152,7 +157,8 @@ def lever_frames():
 def test_all_levers_keep_labels_exact(lever_frames):
     cfg, frames = lever_frames
     seen = set()
-    for record, raw, (rgb, mask, depth), shapes in frames:
+    for record, raw, (rgb, mask, depth, instance), shapes in frames:
+        assert instance is None  # no instance map asked for
         seen |= set(np.unique(shapes))
         assert rgb.dtype == np.uint8 and rgb.shape == (64, 64, 3)
         assert ((mask == SKY) == (depth == 0)).all() and ((shapes == "sky") == (mask == SKY)).all()

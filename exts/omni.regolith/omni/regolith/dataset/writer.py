@@ -47,15 +47,19 @@ class DatasetWriter:
         self._max_pending = max_pending
 
     def write_frame(self, index: int, rgb, mask, depth, finish=None) -> None:
-        """Queue a frame; `finish()` -> (rgb, mask, depth), if given, runs first on the writer's thread
-        (the photoreal levers' develop step: numpy work kept off the render loop)."""
+        """Queue a frame; `finish()` -> (rgb, mask, depth, instance), if given, runs first on the writer's
+        thread (the photoreal levers' develop step: numpy work kept off the render loop)."""
         if finish is None:
             job = self._pool.submit(encode_frame, self.root, index, rgb, mask, depth, self.depth_format)
         else:
-            job = self._pool.submit(lambda: encode_frame(self.root, index, *finish(), self.depth_format))
+            job = self._pool.submit(self._finish_and_encode, index, finish)
         self._pending.append(job)
         if len(self._pending) >= self._max_pending:
             self._pending.pop(0).result()  # back-pressure: bounded memory, and errors surface early
+
+    def _finish_and_encode(self, index: int, finish) -> None:
+        rgb, mask, depth, _instance = finish()  # instance maps: none made here yet
+        encode_frame(self.root, index, rgb, mask, depth, self.depth_format)
 
     def flush(self) -> None:
         while self._pending:

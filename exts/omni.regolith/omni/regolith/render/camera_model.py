@@ -98,16 +98,16 @@ def gaussian_blur(img: np.ndarray, sigma: float) -> np.ndarray:
     return img
 
 
-def stretch(rgb: np.ndarray, mask: np.ndarray, depth: np.ndarray, factor: float):
-    """Keep the middle `factor` of the rows and resample them to the full height (RGB bilinear,
-    mask and depth nearest): a 4:3 frame shown square, squeezed horizontally by `factor`."""
+def stretch(rgb: np.ndarray, factor: float, labels: tuple) -> tuple:
+    """Keep the middle `factor` of the rows and resample them to the full height (RGB bilinear, each
+    (h, w) label array, e.g. mask and depth, nearest; None passes): a 4:3 frame shown square."""
     from PIL import Image
 
-    h, w = mask.shape
+    h, w = rgb.shape[:2]
     top, rows = stretch_rows(h, factor)
     band = Image.fromarray(rgb).crop((0, top, w, top + rows)).resize((w, h), Image.BILINEAR)
     src = top + np.minimum(((np.arange(h) + 0.5) * rows / h).astype(int), rows - 1)
-    return np.asarray(band), mask[src], depth[src]
+    return np.asarray(band), tuple(None if a is None else a[src] for a in labels)
 
 
 def jpeg(rgb: np.ndarray, quality: int, scale: float) -> np.ndarray:
@@ -125,12 +125,13 @@ def jpeg(rgb: np.ndarray, quality: int, scale: float) -> np.ndarray:
     return np.asarray(out.resize((w, h), Image.BICUBIC) if small != (w, h) else out)
 
 
-def develop(linear: np.ndarray, ground: np.ndarray, mask: np.ndarray, depth: np.ndarray, v: CameraModelValues,
-            cfg: CameraModelConfig, seed) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """A rendered linear frame as the camera product: (uint8 sRGB, mask, depth)."""
+def develop(linear: np.ndarray, ground: np.ndarray, labels: tuple, v: CameraModelValues, cfg: CameraModelConfig,
+            seed) -> tuple:
+    """A rendered linear frame as the camera product: (uint8 sRGB, the label arrays (mask, depth, ...)
+    resampled as the stretch moved the pixels)."""
     rgb = photometric(linear, ground, v, cfg, seed)
     if v.stretch < 1.0:
-        rgb, mask, depth = stretch(rgb, mask, depth, v.stretch)
+        rgb, labels = stretch(rgb, v.stretch, labels)
     if v.jpeg_quality > 0:
         rgb = jpeg(rgb, v.jpeg_quality, v.jpeg_scale)
-    return np.ascontiguousarray(rgb), np.ascontiguousarray(mask), np.ascontiguousarray(depth)
+    return np.ascontiguousarray(rgb), tuple(None if a is None else np.ascontiguousarray(a) for a in labels)

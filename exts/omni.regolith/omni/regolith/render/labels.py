@@ -30,3 +30,15 @@ def size_rule(mask: np.ndarray, stones: np.ndarray, rock_min_px: float, regolith
     out = mask.copy()
     out[chosen] = label[inverse].astype(np.uint8)
     return out
+
+
+PEBBLE_ID0 = 32768  # instance ids of pebbles the rule makes rock: PEBBLE_ID0 + k (the layout's rocks stay below)
+
+
+def rock_instances(instance: np.ndarray, mask: np.ndarray, stones: np.ndarray) -> np.ndarray:
+    """A rock instance map (0 = no rock) that agrees with the relabelled mask: 0 where a stone is no
+    longer rock, and pebble k made rock gets PEBBLE_ID0 + k (uint16)."""
+    out = np.where(mask == ROCK, instance, 0)
+    made = (mask == ROCK) & (stones <= -2)
+    out[made] = np.minimum(PEBBLE_ID0 + pebble_ids(stones[made]), 65535)
+    return out.astype(instance.dtype)
