@@ -18,14 +18,14 @@ from PIL import Image
 from tests.conftest import SMALL
 
 ALL_ON = [f"{s}.enabled=true" for s in LEVER_SECTIONS]
-# A 4-frame 64x64 dataset of the SMALL config made by the renderer before the levers existed
-# (commit 557c132): sha256 over file names, decoded PNG pixels and the other files' bytes.
-BEFORE_LEVERS = "c3fcb6bbc5b10fb6357249bef1f96874a5cf7c0bb9c7a82fbdbac8539a66716c"
+# The frames of a 4-frame 64x64 dataset of the SMALL config made by the renderer before the levers
+# existed (commit 557c132): sha256 over file names, decoded PNG pixels, depth and frames.jsonl bytes.
+BEFORE_LEVERS = "9895ea96a76422cd29bacdcd2e1c03231b0e1571eb1ebc4dd73adca7b3025571"
 
 
 def dataset_digest(root) -> str:
     h = hashlib.sha256()
-    for p in sorted(p for p in root.rglob("*") if p.is_file() and p.name != "manifest.json"):
+    for p in sorted(p for sub in ("rgb", "mask", "depth") for p in (root / sub).iterdir()) + [root / "frames.jsonl"]:
         h.update(str(p.relative_to(root)).encode())
         h.update(np.asarray(Image.open(p)).tobytes() if p.suffix == ".png" else p.read_bytes())
     return h.hexdigest()
