@@ -10,6 +10,7 @@ from typing import Any
 import tomllib
 
 from ..errors import ConfigError
+from .levers import LEVER_SECTIONS
 from .scene import Config, config_from_dict
 
 DEFAULT_CONFIG = Path(__file__).resolve().parents[3] / "data" / "configs" / "default.toml"
@@ -80,10 +81,16 @@ def load_config(path: str | Path | None = None, overrides=None) -> Config:
 
 
 def config_to_dict(cfg) -> dict[str, Any]:
-    """Plain dict (lists for pairs), for manifests and TOML round trips."""
+    """Plain dict (lists for pairs), for manifests and TOML round trips.
+
+    A photoreal lever section left at its defaults (off) is left out, so configs, manifests and
+    dataset identities written before the levers existed read back and compare byte for byte.
+    """
     out = {}
     for f in dataclasses.fields(cfg):
         v = getattr(cfg, f.name)
+        if f.name in LEVER_SECTIONS and v == type(v)():
+            continue
         out[f.name] = config_to_dict(v) if dataclasses.is_dataclass(v) else (list(v) if isinstance(v, tuple) else v)
     return out
 

@@ -9,6 +9,18 @@ from dataclasses import dataclass, field
 
 from ..errors import ConfigError
 from .fields import build_section, choice, num, pair, switch
+from .levers import (
+    CameraModelConfig,
+    EjectaConfig,
+    FilletsConfig,
+    HardwareConfig,
+    LabelPolicyConfig,
+    MicrodetailConfig,
+    PebblesConfig,
+    PhotometryConfig,
+    RockSurfaceConfig,
+    TracksConfig,
+)
 
 
 @dataclass(frozen=True)
@@ -36,7 +48,8 @@ class CraterConfig:
 class RockConfig:
     """Defaults: a size law whose labelled rocks look like real hand-labelled ones (docs/datasets.md)."""
 
-    model: str = choice("v2", ("v1", "v2"), "prototype generator: v1 low-poly, v2 displaced basalt")
+    model: str = choice("v2", ("v1", "v2", "v3"), "prototype generator: v1 low-poly, v2 displaced basalt, "
+                        "v3 a mix of shape families (angular blocks, rounded, slabs, clusters)")
     prototypes: int = num(8, 1, 256, "distinct prototype meshes")
     count: int = num(120, 0, 100000)
     min_radius_m: float = num(0.25, 0.001, 100.0)
@@ -127,11 +140,23 @@ class Config:
     camera: CameraConfig = field(default_factory=CameraConfig)
     render: RenderConfig = field(default_factory=RenderConfig)
     randomization: RandomizationConfig = field(default_factory=RandomizationConfig)
+    # the photoreal levers (config/levers.py), all off by default
+    microdetail: MicrodetailConfig = field(default_factory=MicrodetailConfig)
+    pebbles: PebblesConfig = field(default_factory=PebblesConfig)
+    ejecta: EjectaConfig = field(default_factory=EjectaConfig)
+    label_policy: LabelPolicyConfig = field(default_factory=LabelPolicyConfig)
+    rock_surface: RockSurfaceConfig = field(default_factory=RockSurfaceConfig)
+    fillets: FilletsConfig = field(default_factory=FilletsConfig)
+    photometry: PhotometryConfig = field(default_factory=PhotometryConfig)
+    camera_model: CameraModelConfig = field(default_factory=CameraModelConfig)
+    hardware: HardwareConfig = field(default_factory=HardwareConfig)
+    tracks: TracksConfig = field(default_factory=TracksConfig)
 
 
 CROSS_CHECKS = [
     ("craters.max_radius_m", "craters.min_radius_m"),
     ("rocks.max_radius_m", "rocks.min_radius_m"),
+    ("label_policy.rock_min_width", "label_policy.regolith_max_width"),
 ]
 
 

@@ -48,11 +48,21 @@ class DatasetWriter:
         self._pending: list = []
         self._max_pending = max_pending
 
-    def write_frame(self, index: int, rgb, mask, depth, instance=None) -> None:
-        self._pending.append(self._pool.submit(encode_frame, self.root, index, rgb, mask, depth, self.depth_format,
-                                               instance))
+    def write_frame(self, index: int, rgb, mask, depth, instance=None, finish=None) -> None:
+        """Queue a frame; `finish()` -> (rgb, mask, depth, instance), if given, runs first on the writer's
+        thread (the photoreal levers' develop step: numpy work kept off the render loop)."""
+        if finish is None:
+            job = self._pool.submit(encode_frame, self.root, index, rgb, mask, depth, self.depth_format,
+                                    instance)
+        else:
+            job = self._pool.submit(self._finish_and_encode, index, finish)
+        self._pending.append(job)
         if len(self._pending) >= self._max_pending:
             self._pending.pop(0).result()  # back-pressure: bounded memory, and errors surface early
+
+    def _finish_and_encode(self, index: int, finish) -> None:
+        rgb, mask, depth, instance = finish()
+        encode_frame(self.root, index, rgb, mask, depth, self.depth_format, instance)
 
     def flush(self) -> None:
         while self._pending:

@@ -14,6 +14,19 @@ from dataclasses import dataclass
 from ..config.scene import Config
 from ..errors import DatasetError
 from ..scene.camera import CameraPose
+from .levers import (
+    LEVER_VALUES,
+    CameraModelValues,
+    EjectaValues,
+    FilletsValues,
+    HardwareValues,
+    LabelPolicyValues,
+    MicrodetailValues,
+    PebblesValues,
+    PhotometryValues,
+    RockSurfaceValues,
+    TracksValues,
+)
 
 
 @dataclass(frozen=True, eq=False)
@@ -43,11 +56,23 @@ class FrameRecord:
     close_boulder: tuple | None = None  # (x, y, radius) of a boulder placed just ahead of the camera
     camera: CameraPose | None = None  # resolved on the terrain (None until `resolve_camera`)
     intrinsics: dict | None = None  # OpenCV pinhole: fx, fy, cx, cy, width, height
+    # the photoreal levers' values (plan/levers.py): present only when the lever is on
+    microdetail: MicrodetailValues | None = None
+    pebbles: PebblesValues | None = None
+    ejecta: EjectaValues | None = None
+    label_policy: LabelPolicyValues | None = None
+    rock_surface: RockSurfaceValues | None = None
+    fillets: FilletsValues | None = None
+    photometry: PhotometryValues | None = None
+    camera_model: CameraModelValues | None = None
+    hardware: HardwareValues | None = None
+    tracks: TracksValues | None = None
 
     def to_dict(self) -> dict:
         """The JSON object of `frames.jsonl` (sorted on write by `plan.io`)."""
         d = {f.name: getattr(self, f.name) for f in dataclasses.fields(self)
-             if f.name not in ("camera", "intrinsics", "close_boulder")}
+             if f.name not in ("camera", "intrinsics", "close_boulder") and f.name not in LEVER_VALUES}
+        d.update({name: getattr(self, name).to_dict() for name in LEVER_VALUES if getattr(self, name) is not None})
         if self.close_boulder is not None:
             d["close_boulder"] = list(self.close_boulder)
         if self.camera is not None:
@@ -74,6 +99,9 @@ class FrameRecord:
                 kwargs["camera"] = CameraPose.from_dict(kwargs["camera"])
             if kwargs.get("close_boulder") is not None:
                 kwargs["close_boulder"] = tuple(float(v) for v in kwargs["close_boulder"])
+            for name, values in LEVER_VALUES.items():
+                if kwargs.get(name) is not None:
+                    kwargs[name] = values.from_dict(kwargs[name], name)
         except (KeyError, TypeError, ValueError) as exc:
             raise DatasetError(f"frame record {d.get('index', '?')}: malformed camera or boulder ({exc})") from None
         return FrameRecord(**kwargs)

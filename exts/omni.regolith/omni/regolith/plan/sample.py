@@ -20,6 +20,7 @@ from ..config.scene import Config
 from ..scene.camera import rover_camera
 from ..scene.scatter import CAMERA_CLEARANCE_M
 from ..scene.terrain import make_heightfield
+from .levers import resolved_levers, sample_levers
 from .record import FrameRecord
 
 CAMERA_RADIUS_FRACTION = 0.5  # cameras stand within this share of the rock spread of the centre
@@ -109,7 +110,8 @@ def sample_frame(cfg: Config, index: int) -> FrameRecord:
         "hfov_deg": _uniform(rng, rnd.hfov_deg),
     }
     boulder = close_boulder(cfg, index, x, y, record["camera_yaw_deg"])
-    return FrameRecord(**record, close_boulder=None if boulder is None else tuple(boulder))
+    levers = sample_levers(cfg, index, record["layout"], x, y, record["camera_yaw_deg"])
+    return FrameRecord(**record, close_boulder=None if boulder is None else tuple(boulder), **levers)
 
 
 def close_boulder(cfg: Config, index: int, x: float, y: float, yaw_deg: float) -> list | None:
@@ -149,7 +151,9 @@ def resolve_camera(cfg: Config, record: FrameRecord, width: int, height: int) ->
     terrain = terrain_for(cfg, record.terrain_seed)
     pose = rover_camera(terrain, record.camera_x_m, record.camera_y_m, record.camera_height_m,
                         record.camera_yaw_deg, record.camera_pitch_deg, record.camera_roll_deg, record.hfov_deg)
-    return dataclasses.replace(record, camera=pose, intrinsics=pose.intrinsics(width, height))
+    resolved = {"intrinsics": pose.intrinsics(width, height)}
+    resolved.update(resolved_levers(cfg, resolved["intrinsics"], record.camera_model))
+    return dataclasses.replace(record, camera=pose, **resolved)
 
 
 def sample_plan(cfg: Config, frames: int, width: int | None = None, height: int | None = None,

@@ -19,6 +19,10 @@ class RenderResult:
     mask: np.ndarray  # (h, w) uint8 class ids
     depth: np.ndarray  # (h, w) float32 planar depth in metres, 0 where sky
     instance: np.ndarray | None = None  # (h, w) uint16 rock id stable within a layout, 0 = no rock; None: not made
+    # raw frames of the photoreal levers, finished by render.develop (rgb is None until then):
+    linear: np.ndarray | None = None  # (h, w, 3) float32 linear radiance, for the camera model
+    stones: np.ndarray | None = None  # (h, w) int32 id of the rock or pebble seen, -1 elsewhere: the size rule
+    ground: np.ndarray | None = None  # (h, w) bool: regolith surfaces (what auto exposure meters, full cast)
 
 
 class Renderer(Protocol):

@@ -18,6 +18,7 @@ from ..dataset.writer import DatasetWriter
 from ..errors import ConfigError
 from ..plan.layout import layout_scene
 from ..plan.record import FrameRecord
+from .develop import finisher
 
 
 @dataclass
@@ -75,6 +76,7 @@ def make_renderer(cfg: Config, job: Job, variant: str | None = None, star_textur
     """The Mitsuba renderer of a job: one per process (here, or in each `scale` worker)."""
     from ..scene.stars import star_texture as make_stars
     from .instances import check_rock_ids
+    from .levers import render_levers
     from .mitsuba import MitsubaRenderer
 
     if cfg.render.instances:
@@ -83,7 +85,7 @@ def make_renderer(cfg: Config, job: Job, variant: str | None = None, star_textur
         cfg.lighting.star_texture_width, cfg.lighting.star_count, cfg.seed)
     return MitsubaRenderer(job.width, job.height, cfg.render.spp, variant or cfg.render.variant,
                            star_texture=stars, ground_bounce=cfg.render.ground_bounce,
-                           instances=cfg.render.instances)
+                           instances=cfg.render.instances, levers=render_levers(cfg))
 
 
 def render_job(job: Job, renderer, workers: int = 4, progress: bool = True) -> dict:
@@ -111,7 +113,8 @@ def render_job(job: Job, renderer, workers: int = 4, progress: bool = True) -> d
                 result = renderer.render(record, seed=record.index)
                 timings["render_s"] += time.perf_counter() - t
                 t = time.perf_counter()
-                writer.write_frame(record.index, result.rgb, result.mask, result.depth, result.instance)
+                writer.write_frame(record.index, result.rgb, result.mask, result.depth, result.instance,
+                                   finish=finisher(result, record, cfg))
                 timings["write_submit_s"] += time.perf_counter() - t
                 bar.update(1)
     bar.close()

@@ -20,6 +20,17 @@ def ground_bounce_scale(frame: FrameRecord, strength: float = 1.0) -> float:
 _BOUNCE_CLASSES: dict = {}
 
 
+def lever_fill(mi, dr, integrator, bsdf, si, hit):
+    """The fill with the levers' shadow floor and without fill on non-diffuse (metal) surfaces."""
+    share = (1.0 - si.sh_frame.n.z) * 0.5
+    if integrator.floor is not None:
+        share = dr.maximum(share, dr.opaque(mi.Float, integrator.floor))
+    fill = bsdf.eval_diffuse_reflectance(si, hit) * dr.opaque(mi.Float, integrator.scale) * share
+    if integrator.diffuse_fill_only:
+        fill = dr.select(mi.has_flag(bsdf.flags(), mi.BSDFFlags.DiffuseReflection), fill, 0.0)
+    return fill
+
+
 def bounce_integrator(mi):
     """Direct sun lighting plus an unshadowed ground-bounce fill, as a Mitsuba integrator.
 
@@ -38,6 +49,9 @@ def bounce_integrator(mi):
             def __init__(self, props=None):
                 super().__init__(props or mi.Properties())
                 self.scale = 0.0  # set per frame from ground_bounce_scale
+                # the photoreal levers (render.levers): light in cast shadows on flat ground, as a share
+                # of the fill's full strength (None: off), and no fill on glossy metal (its albedo is no fill)
+                self.floor, self.diffuse_fill_only = None, False
                 # read when a render is traced; tools/bench/integrators.py turns them off to measure them
                 self.coherent, self.fill = True, True
 
@@ -47,9 +61,12 @@ def bounce_integrator(mi):
                 bsdf = si.bsdf(ray)
                 ds, sun = scene.sample_emitter_direction(si, sampler.next_2d(hit), True, hit)
                 light = sun * bsdf.eval(mi.BSDFContext(), si, si.to_local(ds.d), hit)
-                if self.fill:  # opaque scale: a per-frame literal would recompile the kernel every frame
+                if self.fill and self.floor is None and not self.diffuse_fill_only:
+                    # opaque scale: a per-frame literal would recompile the kernel every frame
                     light += bsdf.eval_diffuse_reflectance(si, hit) * dr.opaque(mi.Float, self.scale) \
                         * (1.0 - si.sh_frame.n.z) * 0.5
+                elif self.fill:
+                    light += lever_fill(mi, dr, self, bsdf, si, hit)
                 return dr.select(hit, light, 0.0), hit, []
 
         _BOUNCE_CLASSES[mi.variant()] = GroundBounceDirect

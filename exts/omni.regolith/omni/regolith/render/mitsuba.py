@@ -33,7 +33,7 @@ class MitsubaRenderer:
     """
 
     def __init__(self, width: int, height: int, spp: int = 4, variant: str = "auto", star_texture=None,
-                 ground_bounce: float = 1.0, instances: bool = False):
+                 ground_bounce: float = 1.0, instances: bool = False, levers=None):
         self.variant = choose_variant(variant)
         import mitsuba as mi
 
@@ -47,6 +47,7 @@ class MitsubaRenderer:
         self._pixel_grid = None  # pixel-centre offsets from the principal point, on the device
         self.instances = instances  # also return rock instance ids (`render.instances`)
         self._rock_ids = None  # per rock triangle, on the device (with `instances`)
+        self.levers = levers  # render.levers.RenderLevers when a photoreal lever is on, else None
 
     def info(self) -> dict:
         return {"backend": "mitsuba", "variant": self.variant, "spp": self.spp}
@@ -71,7 +72,8 @@ class MitsubaRenderer:
             "integrator": bounce_integrator(mi) if self.ground_bounce > 0 else
             {"type": "direct", "emitter_samples": 1, "bsdf_samples": 0},
             "sun": {"type": "directional", "direction": [0, 0, -1], "irradiance": {"type": "rgb", "value": 1.0}},
-            "terrain": self._terrain_mesh(geometry, mi.load_dict(regolith_bsdf)),
+            "terrain": self._terrain_mesh(geometry, self.levers.terrain_bsdf(mi, regolith_bsdf) if self.levers
+                                          else mi.load_dict(regolith_bsdf)),
             "sensor": {
                 "type": "perspective", "fov_axis": "x", "fov": 60.0, "near_clip": 0.01, "far_clip": 1e5,
                 "film": {"type": "hdrfilm", "width": self.width, "height": self.height,
@@ -82,15 +84,19 @@ class MitsubaRenderer:
         if len(geometry.rock_triangles):
             rock_bsdf = mi.load_dict({"type": "diffuse", "reflectance": {"type": "rgb", "value": 0.2}})
             points, triangles = pad_mesh(geometry.rock_points, geometry.rock_triangles)
-            scene["rocks"] = self._mesh("rocks", points, triangles, rock_bsdf)
+            scene["rocks"] = self._mesh("rocks", points, triangles, self.levers.rock_bsdf(mi, rock_bsdf)
+                                        if self.levers else rock_bsdf)
+        if self.levers:
+            self.levers.add_shapes(self, scene, geometry)
         self.scene = mi.load_dict(scene)
         self.params = mi.traverse(self.scene)
         import drjit as dr
 
-        self._ids = {}
+        self._ids, self.shape_ids = {}, {}
         for shape in self.scene.shapes():
             sid = int(dr.reinterpret_array(mi.UInt32, mi.ShapePtr(shape))[0])
             self._ids[ROCK if shape.id() == "rocks" else REGOLITH] = sid
+            self.shape_ids[shape.id()] = sid
         self._rock_ids = mi.UInt32(padded_rock_ids(geometry)) if self.instances else None
 
     def _terrain_mesh(self, geometry: Geometry, bsdf):
@@ -133,6 +139,8 @@ class MitsubaRenderer:
         p["terrain.bsdf.reflectance.data"] = mi.TensorXf(dr.clip(tex, 0.005, 1.0), (TEXTURE_SIZE, TEXTURE_SIZE, 1))
         if "rocks.bsdf.reflectance.value" in p:
             p["rocks.bsdf.reflectance.value"] = mi.Color3f(frame.rock_albedo)
+        if self.levers:
+            self.levers.apply(self, frame, p)
         p.update()
         if self.ground_bounce > 0:
             self.scene.integrator().scale = ground_bounce_scale(frame, self.ground_bounce)
@@ -194,6 +202,8 @@ class MitsubaRenderer:
         hit, shape, depth, direction, prim = self._trace(frame)
         mask = self._class_mask(hit, shape)
         instance = None if self._rock_ids is None else instance_ids(mi, self._rock_ids, prim, mask == ROCK)
+        if self.levers:
+            mask = self.levers.class_mask(self, mask, hit, shape)
         n = self.width * self.height
         pix = dr.arange(mi.UInt32, n)
         exposure = dr.opaque(mi.Float, frame.exposure)
@@ -201,20 +211,53 @@ class MitsubaRenderer:
         if stars and self._stars_flat is None:
             self._stars_flat = mi.Float(np.ascontiguousarray(self.stars, np.float32).ravel())
         brightness = dr.opaque(mi.Float, frame.star_brightness)
-        packed = mi.UInt32(0)
+        channels = []
         for c in range(3):
             value = dr.gather(mi.Float, img.array, pix * 3 + c) * exposure
             if stars:
                 value += dr.select(hit, 0.0, self._star_radiance(direction, c) * brightness)
-            value = dr.clip(value, 0.0, 1.0)
-            srgb = dr.select(value <= 0.0031308, 12.92 * value, 1.055 * dr.power(value, 1 / 2.4) - 0.055)
-            packed |= mi.UInt32(srgb * 255.0 + 0.5) << (8 * c)
+            channels.append(value)
+        if self.levers and (self.levers.linear or self.levers.instances):
+            return self._lever_result(channels, mask, depth, shape, prim, instance)
+        packed = self._pack_srgb(channels)
         dr.eval(packed, mask, depth, instance)
         rgb = packed.numpy().view(np.uint8).reshape(self.height, self.width, 4)[..., :3].copy()
         shape2 = (self.height, self.width)
         return RenderResult(rgb, mask.numpy().astype(np.uint8).reshape(shape2),
                             depth.numpy().astype(np.float32).reshape(shape2),
                             None if instance is None else instance.numpy().astype(np.uint16).reshape(shape2))
+
+    def _pack_srgb(self, channels):
+        """Linear channels -> clipped, sRGB-encoded, packed 8-bit RGB (on the device)."""
+        import drjit as dr
+
+        packed = self.mi.UInt32(0)
+        for c, value in enumerate(channels):
+            value = dr.clip(value, 0.0, 1.0)
+            srgb = dr.select(value <= 0.0031308, 12.92 * value, 1.055 * dr.power(value, 1 / 2.4) - 0.055)
+            packed |= self.mi.UInt32(srgb * 255.0 + 0.5) << (8 * c)
+        return packed
+
+    def _lever_result(self, channels, mask, depth, shape, prim, instance=None) -> RenderResult:
+        """The levers' raw frame: linear RGB when the camera model develops it (else sRGB as usual)
+        and the stones' ids when the size rule labels them; `render.develop` finishes it."""
+        import drjit as dr
+
+        mi, shape2 = self.mi, (self.height, self.width)
+        out = mi.Vector3f(*channels) if self.levers.linear else self._pack_srgb(channels)
+        stones = self.levers.stone_instances(self, shape, prim) if self.levers.instances else mi.Int32(0)
+        ground = self.levers.ground(self, shape) if self.levers.linear else mi.Bool(False)
+        dr.eval(out, mask, depth, stones, ground, instance)
+        rgb, linear = None, None
+        if self.levers.linear:
+            linear = np.stack([np.asarray(out[c]) for c in range(3)], -1).reshape(*shape2, 3).astype(np.float32)
+        else:
+            rgb = out.numpy().view(np.uint8).reshape(*shape2, 4)[..., :3].copy()
+        return RenderResult(rgb, mask.numpy().astype(np.uint8).reshape(shape2),
+                            depth.numpy().astype(np.float32).reshape(shape2),
+                            None if instance is None else instance.numpy().astype(np.uint16).reshape(shape2),
+                            linear=linear, stones=stones.numpy().reshape(shape2) if self.levers.instances else None,
+                            ground=ground.numpy().reshape(shape2) if self.levers.linear else None)
 
 
 def _any_perpendicular(v: np.ndarray) -> list:

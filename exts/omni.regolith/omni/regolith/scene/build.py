@@ -10,6 +10,7 @@ import numpy as np
 
 from ..config.scene import Config
 from .camera import CameraPose, rover_camera
+from .extras import build_extras, stage_values, uses_extras
 from .rocks import RockMesh, make_prototypes
 from .scatter import RockLayout, scatter_rocks
 from .terrain import Heightfield, make_heightfield
@@ -24,6 +25,7 @@ class Scene:
     prototypes: list[RockMesh]
     rocks: RockLayout
     camera: CameraPose
+    extras: object = None  # scene.extras.Extras when a photoreal lever shapes geometry or labels
 
 
 def stage_seeds(cfg: Config) -> tuple[int, int]:
@@ -49,4 +51,7 @@ def build_scene(cfg: Config, terrain_seed: int | None = None, layout_seed: int |
     lseed = tseed + 1 if layout_seed is None else layout_seed
     prototypes = make_prototypes(cfg.rocks.model, cfg.rocks.prototypes, cfg.seed)
     rocks = scatter_rocks(terrain, cfg.rocks, lseed, rock_count, rock_scale, keep_clear=clear)
-    return Scene(cfg, terrain, prototypes, rocks, camera)
+    if not uses_extras(cfg):
+        return Scene(cfg, terrain, prototypes, rocks, camera)
+    terrain, rocks, extras = build_extras(cfg, terrain, prototypes, rocks, clear, lseed, stage_values(cfg, camera))
+    return Scene(cfg, terrain, prototypes, rocks, camera, extras)

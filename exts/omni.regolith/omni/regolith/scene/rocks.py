@@ -88,19 +88,68 @@ def basalt_rock(rng: np.random.Generator) -> RockMesh:
     return RockMesh(_normalise(_shape(pts, rng)), base.triangles)
 
 
+def _cut(pts: np.ndarray, rng: np.random.Generator, cuts: int, depth: tuple, normals=None) -> np.ndarray:
+    """Flatten everything beyond `cuts` random planes (facets); `normals` fixes their directions."""
+    for i in range(cuts):
+        n = rng.standard_normal(3) if normals is None else np.asarray(normals[i], float) + 0.15 * rng.standard_normal(3)
+        n /= np.linalg.norm(n)
+        pts = pts - np.maximum(pts @ n - rng.uniform(*depth), 0)[:, None] * n
+    return pts
+
+
+def family_rock(rng: np.random.Generator, family: str) -> RockMesh:
+    """v3 shape families (real rocks are less flat than v1/v2: notes §4): angular blocks, rounded
+    boulders, flat slabs, clusters of two or three stones read as one."""
+    if family == "cluster":
+        parts = [family_rock(rng, "block") for _ in range(rng.integers(2, 4))]
+        points, tris, offset = [], [], 0
+        for i, part in enumerate(parts):
+            shift = np.zeros(3) if i == 0 else np.append(rng.uniform(-0.9, 0.9, 2), -0.1)
+            points.append(part.points * (1.0 if i == 0 else rng.uniform(0.45, 0.75)) + shift)
+            tris.append(part.triangles + offset)
+            offset += len(part.points)
+        return RockMesh(_normalise(np.concatenate(points)), np.concatenate(tris).astype(np.int32))
+    base = icosphere(3 if family == "rounded" else 2)
+    pts = base.points.astype(np.float64)
+    if family == "rounded":
+        for octave in range(2):
+            k = rng.standard_normal((4, 3)) * (1.2 * 2 ** octave)
+            pts = pts * (1.0 + 0.12 / (1 + octave) * np.sin(pts @ k.T + rng.uniform(0, 6.3, 4)).mean(1))[:, None]
+        axes = (1.0, rng.uniform(0.7, 1.0), rng.uniform(0.5, 0.85))
+    elif family == "slab":
+        pts = _cut(pts * rng.uniform(0.9, 1.08, (len(pts), 1)), rng, 2, (0.3, 0.5), [(0, 0, 1), (0, 0, -1)])
+        pts = _cut(pts, rng, int(rng.integers(2, 5)), (0.6, 0.85))
+        axes = (1.0, rng.uniform(0.6, 0.95), rng.uniform(0.45, 0.7))
+    else:  # block
+        pts = _cut(pts * rng.uniform(0.85, 1.1, (len(pts), 1)), rng, int(rng.integers(5, 10)), (0.5, 0.8))
+        axes = (1.0, rng.uniform(0.7, 1.0), rng.uniform(0.55, 0.9))
+    return RockMesh(_normalise(pts * np.array(axes)), base.triangles)
+
+
+FAMILIES = ("block", "rounded", "slab", "cluster")
+
+
 GENERATORS = {"v1": low_poly_rock, "v2": basalt_rock}
 
 
-TRIANGLES = {"v1": 20 * 4 ** 1, "v2": 20 * 4 ** 3}  # icosphere(s) has 20 * 4^s triangles
+TRIANGLES = {"v1": 20 * 4 ** 1, "v2": 20 * 4 ** 3, "v3": 20 * 4 ** 3}  # icosphere(s) has 20 * 4^s triangles
 
 
 def triangle_bound(cfg) -> int:
-    """Most rock triangles one layout can hold: what the memory preflight budgets for."""
+    """Most triangles one layout's rocks (and the photoreal levers' geometry) can hold: what the
+    memory preflight budgets for."""
     rnd = cfg.randomization
     boulders = rnd.frames_per_layout if rnd.close_boulder_share > 0 else 0  # at most one per frame
-    return (rnd.rock_count[1] + boulders) * TRIANGLES[cfg.rocks.model]
+    ejecta = cfg.craters.count * 2 * cfg.ejecta.blocks_per_crater[1] if cfg.ejecta.enabled else 0  # Poisson: 2x
+    rocks = (rnd.rock_count[1] + boulders + ejecta) * TRIANGLES[cfg.rocks.model]
+    extra = cfg.pebbles.max_count * 80 if cfg.pebbles.enabled else 0  # pebble prototypes: 20 or 80 triangles
+    extra += 200_000 if cfg.tracks.enabled else 0  # one ribbon per layout (20 m: ~50k triangles)
+    extra += (rnd.rock_count[1] + ejecta) * 96 if cfg.fillets.enabled else 0  # 16 spokes x 3 rings x 2
+    return rocks + extra + (20_000 if cfg.hardware.enabled else 0)
 
 
 def make_prototypes(model: str, count: int, seed: int) -> list[RockMesh]:
     rng = np.random.default_rng([seed, 2])
+    if model == "v3":  # every family present: prototype i is of family i mod 4
+        return [family_rock(rng, FAMILIES[i % len(FAMILIES)]) for i in range(count)]
     return [GENERATORS[model](rng) for _ in range(count)]

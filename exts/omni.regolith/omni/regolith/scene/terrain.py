@@ -60,6 +60,7 @@ def crater_profile(d: np.ndarray, depth: float, rim: float) -> np.ndarray:
 class Heightfield:
     heights: np.ndarray  # (n, n) metres; row index = y, column index = x
     size_m: float
+    craters: np.ndarray | None = None  # (k, 3) x, y, radius of its craters (ejecta blocks ring them)
 
     @property
     def n(self) -> int:
@@ -107,12 +108,16 @@ class Heightfield:
         return top * (1 - ty) + bottom * ty
 
 
-def add_craters(heights: np.ndarray, size_m: float, cfg: CraterConfig, rng: np.random.Generator) -> np.ndarray:
+def add_craters(heights: np.ndarray, size_m: float, cfg: CraterConfig, rng: np.random.Generator,
+                record: list | None = None) -> np.ndarray:
+    """Heights with craters added; their (x, y, radius) are appended to `record` if given."""
     n = heights.shape[0]
     radii = np.sort(power_law_sizes(rng, cfg.count, cfg.min_radius_m, cfg.max_radius_m, cfg.size_exponent))[::-1]
     centres = rng.uniform(-size_m / 2, size_m / 2, (cfg.count, 2))
     axis = np.linspace(-size_m / 2, size_m / 2, n)
     out = heights.copy()
+    if record is not None:
+        record += [(float(cx), float(cy), float(r)) for r, (cx, cy) in zip(radii, centres)]
     for r, (cx, cy) in zip(radii, centres):
         reach = 3.0 * r
         i0, i1 = np.searchsorted(axis, [cx - reach, cx + reach])
@@ -129,5 +134,6 @@ def make_heightfield(terrain: TerrainConfig, craters: CraterConfig, seed: int | 
     """Deterministic for a given config and seed (default: `terrain.seed`)."""
     rng = np.random.default_rng([terrain.seed if seed is None else seed, 1])
     h = fractal_noise(rng, terrain)
-    h = add_craters(h, terrain.size_m, craters, rng)
-    return Heightfield(h.astype(np.float64), terrain.size_m)
+    found: list = []
+    h = add_craters(h, terrain.size_m, craters, rng, found)
+    return Heightfield(h.astype(np.float64), terrain.size_m, np.array(found, float).reshape(-1, 3))

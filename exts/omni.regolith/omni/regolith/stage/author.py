@@ -13,7 +13,7 @@ import tempfile
 from pathlib import Path
 
 import numpy as np
-from pxr import Gf, Sdf, Usd, UsdGeom, UsdLux, UsdSemantics, UsdShade, Vt
+from pxr import Gf, Sdf, Usd, UsdGeom, UsdLux, UsdShade, Vt
 
 from .. import __version__
 from ..config.files import config_to_dict
@@ -21,38 +21,14 @@ from ..config.scene import Config
 from ..scene.build import Scene
 from ..scene.camera import USD_FROM_OPENCV, focal_length_mm
 from ..scene.sun import sun_frame
+from .prims import apply_labels, instancer, preview_material
+from .prims import mesh as _mesh
 
 STAR_TEXTURE = "stars.png"
 
 
-def apply_labels(prim: Usd.Prim, label: str) -> None:
-    """Class label in both the 5.x LabelsAPI and the legacy Semantics schema Replicator still reads."""
-    UsdSemantics.LabelsAPI.Apply(prim, "class").CreateLabelsAttr(Vt.TokenArray([label]))
-    prim.AddAppliedSchema("SemanticsAPI:Semantics")
-    prim.CreateAttribute("semantic:Semantics:params:semanticType", Sdf.ValueTypeNames.String).Set("class")
-    prim.CreateAttribute("semantic:Semantics:params:semanticData", Sdf.ValueTypeNames.String).Set(label)
-
-
 def _material(stage, name: str, albedo: float, roughness: float) -> UsdShade.Material:
-    mat = UsdShade.Material.Define(stage, f"/World/Looks/{name}")
-    shader = UsdShade.Shader.Define(stage, f"/World/Looks/{name}/PreviewSurface")
-    shader.CreateIdAttr("UsdPreviewSurface")
-    shader.CreateInput("diffuseColor", Sdf.ValueTypeNames.Color3f).Set(Gf.Vec3f(albedo, albedo, albedo))
-    shader.CreateInput("roughness", Sdf.ValueTypeNames.Float).Set(roughness)
-    shader.CreateInput("metallic", Sdf.ValueTypeNames.Float).Set(0.0)
-    mat.CreateSurfaceOutput().ConnectToSource(shader.ConnectableAPI(), "surface")
-    return mat
-
-
-def _mesh(stage, path: str, points: np.ndarray, triangles: np.ndarray) -> UsdGeom.Mesh:
-    mesh = UsdGeom.Mesh.Define(stage, path)
-    mesh.CreatePointsAttr(Vt.Vec3fArray.FromNumpy(points.astype(np.float32)))
-    mesh.CreateFaceVertexCountsAttr(Vt.IntArray.FromNumpy(np.full(len(triangles), 3, np.int32)))
-    mesh.CreateFaceVertexIndicesAttr(Vt.IntArray.FromNumpy(triangles.reshape(-1).astype(np.int32)))
-    mesh.CreateSubdivisionSchemeAttr(UsdGeom.Tokens.none)
-    lo, hi = points.min(0), points.max(0)
-    mesh.CreateExtentAttr(Vt.Vec3fArray([Gf.Vec3f(*map(float, lo)), Gf.Vec3f(*map(float, hi))]))
-    return mesh
+    return preview_material(stage, name, (albedo, albedo, albedo), roughness)
 
 
 def _terrain(stage, scene: Scene, material) -> None:
@@ -67,22 +43,7 @@ def _terrain(stage, scene: Scene, material) -> None:
 
 
 def _rocks(stage, scene: Scene, material) -> None:
-    inst = UsdGeom.PointInstancer.Define(stage, "/World/Rocks")
-    protos_root = UsdGeom.Scope.Define(stage, "/World/Rocks/Prototypes")
-    targets = []
-    for i, proto in enumerate(scene.prototypes):
-        mesh = _mesh(stage, f"{protos_root.GetPath()}/Rock_{i:02d}", proto.points, proto.triangles)
-        UsdShade.MaterialBindingAPI.Apply(mesh.GetPrim()).Bind(material)
-        apply_labels(mesh.GetPrim(), "rock")
-        targets.append(mesh.GetPath())
-    inst.CreatePrototypesRel().SetTargets(targets)
-    lay = scene.rocks
-    inst.CreateProtoIndicesAttr(Vt.IntArray.FromNumpy(lay.proto_indices))
-    inst.CreatePositionsAttr(Vt.Vec3fArray.FromNumpy(lay.positions))
-    inst.CreateScalesAttr(Vt.Vec3fArray.FromNumpy(lay.scales))
-    inst.CreateOrientationsAttr(Vt.QuathArray([Gf.Quath(float(w), float(x), float(y), float(z))
-                                               for w, x, y, z in lay.orientations]))
-    apply_labels(inst.GetPrim(), "rock")
+    instancer(stage, "/World/Rocks", "Rock", scene.prototypes, scene.rocks, material, "rock")
 
 
 def _lights(stage, cfg: Config, star_file: str) -> None:
@@ -137,6 +98,10 @@ def author_stage(scene: Scene, stage: Usd.Stage | None = None, star_file: str = 
     rock = _material(stage, "Rock", cfg.rocks.albedo, 0.8)
     _terrain(stage, scene, regolith)
     _rocks(stage, scene, rock)
+    if scene.extras is not None:  # the photoreal levers' geometry
+        from .extras import author_extras
+
+        author_extras(stage, scene, regolith)
     _lights(stage, cfg, star_file)
     _camera(stage, scene)
     return stage
