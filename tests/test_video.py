@@ -181,3 +181,20 @@ def test_video_table_in_the_config_file(tmp_path):
     path.write_text("[video]\nlayout = \"grid\"\n")
     with pytest.raises(ConfigError, match="video.layout: 'grid' is not one of"):
         load_video_config(path)
+
+
+def test_a_drive_renders_the_photoreal_look(small_config, tmp_path):
+    """The levers' look reaches the video (not the dataset camera model, nor hardware on the track)."""
+    from omni.regolith.config.files import replace
+    from omni.regolith.video.drive import drive_frames, video_scene_config
+
+    on = {name: {"enabled": True} for name in ("microdetail", "pebbles", "label_policy", "rock_surface",
+                                                "photometry", "camera_model", "hardware")}
+    cfg = video_scene_config(replace(small_config, **on))
+    assert not cfg.camera_model.enabled and not cfg.hardware.enabled and cfg.pebbles.enabled
+    _, frames = drive_frames(cfg, TINY)
+    assert frames[0].microdetail is not None and frames[0].photometry is not None and frames[0].label_policy
+    assert frames[0].microdetail == frames[-1].microdetail  # one look for the whole drive
+    report = render_video(replace(small_config, **on), tmp_path / "look.mp4", dataclasses.replace(TINY, frames=2),
+                          no_model=True, progress=False)
+    assert report.frames == 2 and report.path.is_file()

@@ -41,9 +41,10 @@ class CinematicRenderer(MitsubaRenderer):
     """
 
     def __init__(self, width, height, spp, passes=1, sun_diameter_deg=0.53, variant="auto", star_texture=None,
-                 ground_bounce=1.0):
+                 ground_bounce=1.0, levers=None):
         self.passes = max(1, min(passes, spp))
-        super().__init__(width, height, math.ceil(spp / self.passes), variant, star_texture, ground_bounce)
+        super().__init__(width, height, math.ceil(spp / self.passes), variant, star_texture, ground_bounce,
+                         levers=levers)
         self.offsets = sun_disc_offsets(self.passes, sun_diameter_deg)
 
     def render(self, frame, seed: int = 0) -> RenderResult:
@@ -58,4 +59,4 @@ class CinematicRenderer(MitsubaRenderer):
             np.add(acc, SRGB8_TO_LIN16.take(res.rgb), out=acc)
             first = first or res  # labels: the camera is the same in every pass
         mean = (acc + self.passes // 2) // self.passes
-        return RenderResult(LIN16_TO_SRGB8.take(mean), first.mask, first.depth)
+        return dataclasses.replace(first, rgb=LIN16_TO_SRGB8.take(mean))  # labels, stones: the first pass's

@@ -52,10 +52,34 @@ def drive_frames(cfg: Config, v: VideoConfig):
     end = poses[-1].position[:2] - poses[0].position[:2]
     heading = math.degrees(math.atan2(end[1], end[0])) if np.hypot(*end) > 0.5 else float(drive.heading_deg(0.0)[0])
     base = stage_frame(cfg, poses[0], v.width, v.height)
+    base = dataclasses.replace(base, **drive_look(cfg, base, heading))
     azimuth = side_light_azimuth(heading) if v.side_light else base.sun_azimuth_deg
     frames = [dataclasses.replace(base, camera=p, sun_azimuth_deg=azimuth, exposure=base.exposure * v.exposure)
               for p in poses]
     return scene, frames
+
+
+VIDEO_LEVERS = ("microdetail", "rock_surface", "photometry", "label_policy")  # per-frame values the drive uses
+
+
+def video_scene_config(cfg: Config) -> Config:
+    """The scene config a drive renders: the photoreal levers' look without the dataset camera model
+    (a drive is shown as rendered, not degraded the way one camera's frames are) and without the
+    hardware (placed for the stage's own camera, it would stand on the drive's track)."""
+    from ..config.files import replace
+
+    off = {name: {"enabled": False} for name in ("camera_model", "hardware") if getattr(cfg, name).enabled}
+    return replace(cfg, **off) if off else cfg
+
+
+def drive_look(cfg: Config, base, heading_deg: float) -> dict:
+    """One draw of the levers' per-frame values for the whole drive (a steady look), plus the size
+    rule in pixels: the same labels a dataset frame of this resolution gets."""
+    from ..plan.levers import resolved_levers, sample_levers
+
+    x, y = base.camera.position[:2]
+    values = {**sample_levers(cfg, 0, 0, x, y, heading_deg), **resolved_levers(cfg, base.intrinsics, None)}
+    return {k: v for k, v in values.items() if k in VIDEO_LEVERS}
 
 
 # -- the job -----------------------------------------------------------------------------------
@@ -170,6 +194,7 @@ def render_video(cfg: Config, out, video: VideoConfig = VideoConfig(), model=Non
         raise ConfigError("--model and --no-model contradict each other; pass one of them")
     if no_model and video.layout == "overlay" and video.overlay == "prediction":
         video = dataclasses.replace(video, overlay="truth")
+    cfg = video_scene_config(cfg)
     source, model_id = _model_identity(model, no_model)
     work = frames_dir(out)
     identity = {k: v for k, v in dataclasses.asdict(video).items() if k not in NOT_IDENTITY}
@@ -216,6 +241,8 @@ def _render_frames(cfg, video, work: Path, todo: list, source, device, variant, 
 
     from tqdm import tqdm
 
+    from ..render.develop import finish
+    from ..render.levers import render_levers
     from ..scene.geometry import geometry_from_scene
     from ..scene.stars import star_texture
 
@@ -225,7 +252,7 @@ def _render_frames(cfg, video, work: Path, todo: list, source, device, variant, 
     stars = star_texture(cfg.lighting.star_texture_width, cfg.lighting.star_count, cfg.seed)
     renderer = CinematicRenderer(video.width, video.height, video.spp, video.sun_passes,
                                  cfg.lighting.sun_angular_diameter_deg, variant or cfg.render.variant, stars,
-                                 cfg.render.ground_bounce)
+                                 cfg.render.ground_bounce, levers=render_levers(cfg))
     renderer.set_geometry(geometry_from_scene(scene))
     timings["setup_s"] = time.perf_counter() - t0
     n = video.frame_count
@@ -236,6 +263,8 @@ def _render_frames(cfg, video, work: Path, todo: list, source, device, variant, 
         for i in todo:
             t = time.perf_counter()
             res = renderer.render(frames[i], seed=i)
+            if res.stones is not None:  # the size rule labels small stones as a dataset frame's are
+                res.mask = finish(res, frames[i], cfg)[1]
             t1 = time.perf_counter()
             pred = None if seg is None else seg.predict(res.rgb)
             t2 = time.perf_counter()
