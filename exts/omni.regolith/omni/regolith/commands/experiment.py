@@ -20,6 +20,9 @@ def add_arguments(p) -> None:
                         "the --gpus x --per-gpu slots, or the one at --scheduler")
     p.add_argument("--scheduler", metavar="ADDRESS", help="a running Dask scheduler (implies --engine dask)")
     p.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda"])
+    p.add_argument("--force", action="store_true",
+                   help="pass --force to generate and train: their memory preflight sizes one job, not several "
+                        "sharing a GPU (check with `regolith doctor` first)")
     p.add_argument("--data-root", metavar="DIR",
                    help="where the real sets are (default: $REGOLITH_DATA, else ../shared/data)")
 
@@ -55,7 +58,7 @@ def run(args) -> int:
 
         scheduler = EngineScheduler(slots=make_slots([str(g) for g in gpus], args.per_gpu), address=args.scheduler)
     metrics = run_experiment(args.config, args.out, quick=args.quick, gpus=gpus, per_gpu=args.per_gpu,
-                             device=args.device, data_root=args.data_root, scheduler=scheduler)
+                             device=args.device, data_root=args.data_root, scheduler=scheduler, force=args.force)
     print("\n".join(line[2:].replace("**", "") for line in readings(metrics)))
     out = Path(args.out)
     print(f"report:  {out / 'report.md'}\nmetrics: {out / 'metrics.json'}\nplot:    {out / 'arms.png'}")

@@ -86,11 +86,13 @@ class Planner:
     device: str = "auto"
     train_workers: int = -1  # -1: `regolith train`'s own choice
     gen_workers: int = 4
+    force: bool = False  # pass --force: the memory preflight sizes one run, not runs sharing a GPU
 
     def generate(self, group: str, overrides: tuple) -> list:
         e = self.exp.experiment
         common = ["--resolution", f"{e.resolution[0]}x{e.resolution[1]}", "--no-progress",
-                  "--workers", str(self.gen_workers)]
+                  "--workers", str(self.gen_workers), "--procs-per-gpu", "1"]  # the experiment runs tasks side by side
+        common += ["--force"] if self.force else []
         common += (["--config", str(Path(e.config).resolve())] if e.config else [])
         common += [a for o in overrides for a in ("--set", o)]
         out = []
@@ -115,6 +117,7 @@ class Planner:
         argv += (["--init", init] if init else []) + (["--max-steps", str(e.max_steps)] if e.max_steps else [])
         argv += (["--workers", str(self.train_workers)] if self.train_workers >= 0 else [])
         argv += (["--resume"] if (run / "checkpoint.pt").is_file() else [])
+        argv += ["--force"] if self.force else []
         key = f"train/{arm}/s{k}"
         after = (f"generate/{group}/train", f"generate/{group}/val")
         done = (run / "metrics.json").is_file() and (run / "model" / "config.json").is_file()

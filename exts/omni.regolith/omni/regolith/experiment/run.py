@@ -80,7 +80,7 @@ class Status:
 
 
 def run_experiment(config, out, *, quick: bool = False, gpus=(), per_gpu: int = 1, device: str = "auto",
-                   data_root=None, scheduler=None, say=print) -> dict:
+                   data_root=None, scheduler=None, say=print, force: bool = False) -> dict:
     """Run (or resume) the experiment in `config` into `out`; returns its metrics.json content."""
     from ..evaluate.sets import data_root as default_root
     from ..evaluate.sets import default_sets
@@ -96,7 +96,7 @@ def run_experiment(config, out, *, quick: bool = False, gpus=(), per_gpu: int = 
     check_identity(out, identity(exp, real))
     slots = max(1, len(gpus)) * max(1, per_gpu)
     train_workers, gen_workers = worker_counts(slots, bool(gpus))
-    planned = Planner(exp, Paths(out), real, root, device, train_workers, gen_workers).tasks()
+    planned = Planner(exp, Paths(out), real, root, device, train_workers, gen_workers, force).tasks()
     status = Status(out, planned, say)
     todo = [t for t, done in planned if not done]
     say(f"{len(planned) - len(todo)} of {len(planned)} tasks already done; running {len(todo)} "
