@@ -3,7 +3,7 @@
 With every lever off a dataset is byte-identical to one made before they existed. Ranges are
 drawn per frame (or per layout where they shape geometry) and logged in `frames.jsonl`. The
 default ranges come from measurements of real Chang'e-3 frames against ours
-(`notes/real_vs_synth.md`, sections cited as "notes §N"; docs/datasets.md has the numbers).
+(docs/real-vs-synthetic.md, sections cited as "measured §N"; docs/datasets.md has the numbers).
 """
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from .fields import choice, num, pair, switch
 
 @dataclass(frozen=True)
 class MicrodetailConfig:
-    """Regolith micro-detail: procedural albedo and bump from 1 cm up, on the device (notes §3)."""
+    """Regolith micro-detail: procedural albedo and bump from 1 cm up, on the device (measured §3)."""
 
     enabled: bool = switch(False, "multi-scale albedo and bump detail on the regolith")
     albedo_amplitude: tuple = pair((0.08, 0.35), 0.0, 1.0, "relative albedo variation each octave adds")
@@ -52,7 +52,7 @@ class EjectaConfig:
 
 @dataclass(frozen=True)
 class LabelPolicyConfig:
-    """From what size up a stone is "rock": the real masks' convention, in the image (notes §4)."""
+    """From what size up a stone is "rock": the real masks' convention, in the image (measured §4)."""
 
     enabled: bool = switch(False, "apply the size rule to rocks too (pebbles always follow it)")
     rock_min_width: float = num(0.015, 0.0, 1.0, "a stone is rock from this equivalent diameter / image "
@@ -68,7 +68,7 @@ class RockSurfaceConfig:
     speckle: tuple = pair((0.25, 0.6), 0.0, 1.0, "relative albedo variation per octave (3D noise)")
     slope: tuple = pair((0.15, 0.45), 0.0, 1.0, "rms bump slope per octave")
     albedo_ratio: tuple = pair((1.0, 1.8), 0.1, 10.0, "rock albedo / the frame's regolith albedo (real rocks "
-                               "are brighter than the ground around them: notes §2)")
+                               "are brighter than the ground around them: measured §2)")
     instance_albedo: tuple = pair((0.6, 1.6), 0.05, 10.0, "per-rock multiplier, log-uniform: basalt to breccia")
     min_wavelength_m: float = num(0.005, 0.0005, 1.0, "finest octave")
     octaves: int = num(5, 1, 8)
@@ -93,12 +93,12 @@ class PhotometryConfig:
     phase_beta: tuple = pair((0.5, 1.2), 0.0, 5.0, "phase function exp(-beta g), g in radians")
     lunar_l: tuple = pair((-1.0, -1.0), -1.0, 1.0, "limb-darkening weight L: -1 = McEwen's L(g), else drawn")
     shadow_floor: tuple = pair((0.015, 0.06), 0.0, 1.0, "light in cast shadows on flat ground, a share of "
-                               "the sunlit ground's (real: 2-6%, ours 0: notes §2); needs render.ground_bounce > 0")
+                               "the sunlit ground's (real: 2-6%, ours 0: measured §2); needs render.ground_bounce > 0")
 
 
 @dataclass(frozen=True)
 class CameraModelConfig:
-    """The camera at render time: exposure, tone, colour cast, vignetting, blur, noise, stretch, JPEG (notes §1, §2, §5)."""
+    """The camera at render time: exposure, tone, colour cast, vignetting, blur, noise, stretch, JPEG (measured §1, §2, §5)."""
 
     enabled: bool = switch(False, "develop every frame like a real camera product")
     target_luma: tuple = pair((75.0, 130.0), 1.0, 254.0, "auto exposure: the regolith's median luma (0-255) lands here")
@@ -122,7 +122,7 @@ class CameraModelConfig:
 
 @dataclass(frozen=True)
 class HardwareConfig:
-    """Lander and rover hardware in view: foil, panels, struts (notes §6)."""
+    """Lander and rover hardware in view: foil, panels, struts (measured §6)."""
 
     enabled: bool = switch(False, "place hardware ahead of some cameras")
     rover_share: float = num(0.5, 0.0, 1.0, "share of layouts with a rover, ahead of one of their cameras")
@@ -136,7 +136,7 @@ class HardwareConfig:
 
 @dataclass(frozen=True)
 class TracksConfig:
-    """Rover wheel tracks: two grooves with a tread pattern pressed into the regolith (notes §6)."""
+    """Rover wheel tracks: two grooves with a tread pattern pressed into the regolith (measured §6)."""
 
     enabled: bool = switch(False, "wheel tracks ahead of some cameras")
     share: float = num(0.3, 0.0, 1.0, "share of layouts with a track pair running away ahead of one of "

@@ -145,7 +145,24 @@ class RandomizationPanel(ConfigPanel):
             self._status.text = self.vm.status
 
 
-class GeneratePanel:
+class _JobPanel:
+    """Start and stop of a panel whose view-model runs a job (a child process or a Kit task)."""
+
+    stop_action = "stop"  # the view-model's method that ends its job
+
+    def _on_start(self) -> None:
+        if self.vm.start():
+            self.session.ensure_ticker()
+        self.refresh()
+
+    def _on_stop(self) -> None:
+        getattr(self.vm, self.stop_action)()
+        self.refresh()
+
+
+class GeneratePanel(_JobPanel):
+    stop_action = "cancel"
+
     def __init__(self, session):
         self.session = session
         self.vm = session.gen_vm
@@ -176,7 +193,7 @@ class GeneratePanel:
             with ui.HStack(height=0, spacing=4):
                 ui.Button("Check memory", clicked_fn=self._on_preflight)
                 ui.Button("Start", clicked_fn=self._on_start)
-                ui.Button("Cancel", clicked_fn=self._on_cancel)
+                ui.Button("Cancel", clicked_fn=self._on_stop)
             self._bar = ui.ProgressBar(height=16)
             self._status = ui.Label("", word_wrap=True, height=0)
             self._verdict = ui.Label("", word_wrap=True, height=0)
@@ -186,15 +203,6 @@ class GeneratePanel:
         verdict = self.vm.preflight()
         if self._verdict is not None:
             self._verdict.text = f"memory: {verdict.message}"
-
-    def _on_start(self) -> None:
-        if self.vm.start():
-            self.session.ensure_ticker()
-        self.refresh()
-
-    def _on_cancel(self) -> None:
-        self.vm.cancel()
-        self.refresh()
 
     def refresh(self) -> None:
         if self._bar is None:
@@ -206,7 +214,7 @@ class GeneratePanel:
             self._verdict.text = f"memory: {vm.verdict.message}"
 
 
-class TrainPanel:
+class TrainPanel(_JobPanel):
     def __init__(self, session):
         self.session = session
         self.vm = session.train_vm
@@ -223,15 +231,6 @@ class TrainPanel:
                 ui.Button("Stop", clicked_fn=self._on_stop)
             self._bar = ui.ProgressBar(height=16)
             self._status = ui.Label("", word_wrap=True, height=0)
-        self.refresh()
-
-    def _on_start(self) -> None:
-        if self.vm.start():
-            self.session.ensure_ticker()
-        self.refresh()
-
-    def _on_stop(self) -> None:
-        self.vm.stop()
         self.refresh()
 
     def refresh(self) -> None:

@@ -167,7 +167,7 @@ def _hardware(cfg: Config, rng, index, layout, x, y, yaw_deg) -> HardwareValues:
 
 def _tracks(cfg: Config, rng, index, layout, x, y, yaw_deg) -> TracksValues:
     """A track pair in `share` of the layouts, starting just ahead of its host frame's camera and
-    running away from it, give or take 35 degrees (real frames: 4-18% of the view, notes §6)."""
+    running away from it, give or take 35 degrees (real frames: 4-18% of the view, measured §6)."""
     t = cfg.tracks
     darkening = _u(rng, t.darkening)
     if _host(cfg, "tracks", layout, t.share, 0) != index:

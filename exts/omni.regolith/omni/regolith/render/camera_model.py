@@ -1,7 +1,7 @@
 """The camera at render time: what the dataset itself looks like after a real camera and data product.
 
 Real frames carry auto exposure, a tone curve, a tan-brown cast (or none: grey products),
-vignetting, defocus, sensor noise, a 4:3 -> 1:1 stretch and JPEG (notes §1, §2, §5). This
+vignetting, defocus, sensor noise, a 4:3 -> 1:1 stretch and JPEG (measured §1, §2, §5). This
 develops a rendered linear frame that way, in numpy, identically for any backend (Replicator's
 LDR output would be linearised first). Photometric steps touch RGB only; the one geometric step,
 the stretch, resamples the mask and depth with nearest sampling, so labels stay exact (and the
@@ -41,7 +41,7 @@ def _tone_lut(gamma: float) -> np.ndarray:
 
 def exposure_gain(linear: np.ndarray, ground: np.ndarray, target_luma: float, gamma: float) -> float:
     """The gain that puts the regolith's median luma (`ground` pixels) at `target_luma` after the tone
-    curve, but clips no more than `CLIP_SHARE` of the lit pixels (real frames clip 0-3%: notes §2)."""
+    curve, but clips no more than `CLIP_SHARE` of the lit pixels (real frames clip 0-3%: measured §2)."""
     sub = linear[::3, ::3]
     values = (sub @ REC709)[ground[::3, ::3]]
     if not values.size or np.median(values) <= 1e-6:
@@ -57,7 +57,7 @@ def photometric(linear: np.ndarray, ground: np.ndarray, v: CameraModelValues, cf
                 seed) -> np.ndarray:
     """Exposure, colour cast, vignetting, defocus and noise on linear RGB, then the tone curve: uint8.
     `ground`: the regolith surfaces, metered by the exposure and given the full cast (rocks and
-    hardware carry `rock_cast` of it: notes §1, §6)."""
+    hardware carry `rock_cast` of it: measured §1, §6)."""
     h, w = ground.shape
     img = linear * np.float32(exposure_gain(linear, ground, v.target_luma, v.gamma))
     gain = np.asarray(v.gain, np.float32)

@@ -1,4 +1,4 @@
-"""The rock label size rule, applied in the image as annotators do (notes §4).
+"""The rock label size rule, applied in the image as annotators do (measured §4).
 
 Dense real masks mark a stone as rock from about 1.5% of the image width (equivalent diameter;
 their 5th percentile is 1.58%), and leave smaller ones as ground. Per stone (one rock or pebble

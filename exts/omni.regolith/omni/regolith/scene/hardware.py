@@ -1,7 +1,7 @@
 """Lander and rover hardware: boxes, cylinders and panels in foil, solar-cell and structure materials.
 
 Real frames show the lander's own legs, foil and mast (terrain camera) and the rover (lander
-camera), and the models called them rock (notes §6: in 40% of the frames, 2-60% of the view).
+camera), and the models called them rock (measured §6: in 40% of the frames, 2-60% of the view).
 A piece is an assembly of primitives, grouped by material: gold and silver foil (specular: they
 clip), dark solar panels and grey structure. Sizes and shapes vary per piece from its seed.
 """

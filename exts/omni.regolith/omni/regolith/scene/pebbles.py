@@ -1,6 +1,6 @@
 """Pebbles and gravel: thousands of small stones around the cameras, below the rock label size.
 
-Real regolith is granular down to millimetres, with pebbles everywhere (notes §3). They are
+Real regolith is granular down to millimetres, with pebbles everywhere (measured §3). They are
 placed only within `near_camera_m` of a layout's cameras (farther away a centimetre stone is
 under a pixel), as one instancer of a few low-poly prototypes. Labels follow the image-space
 size rule (`render.labels`): most pebbles are regolith, the odd one close to the lens is big

@@ -98,7 +98,7 @@ def _cut(pts: np.ndarray, rng: np.random.Generator, cuts: int, depth: tuple, nor
 
 
 def family_rock(rng: np.random.Generator, family: str) -> RockMesh:
-    """v3 shape families (real rocks are less flat than v1/v2: notes §4): angular blocks, rounded
+    """v3 shape families (real rocks are less flat than v1/v2: measured §4): angular blocks, rounded
     boulders, flat slabs, clusters of two or three stones read as one."""
     if family == "cluster":
         parts = [family_rock(rng, "block") for _ in range(rng.integers(2, 4))]

@@ -5,7 +5,7 @@ ribbon mesh (2 cm across, 10 cm along) laid on the terrain mesh, carrying the gr
 berms; the heightfield's own vertices under the ribbon are pressed down so they never poke
 through a groove. The ribbon's per-vertex `track` attribute (distance along the path, how deep
 in a groove) and `trackdir` (the path's heading) drive the groove's darkening and tread pattern
-in the BSDF (`render.regolith_bsdf`). Labelled regolith, as real masks label tracks (notes §6).
+in the BSDF (`render.regolith_bsdf`). Labelled regolith, as real masks label tracks (measured §6).
 """
 from __future__ import annotations
 
