@@ -45,8 +45,9 @@ def main() -> None:
     step("5. a short drive with the segmentation overlaid (.mp4)", "render", "--out", rel(OUT / "drive.mp4"),
          *([] if have_model else ["--no-model"]))
     if have_model and REAL.exists():
-        step("6. sim-to-real: the default model on real Chang'e-3 frames (with masks)", "evaluate",
-             "--images", str(REAL), "--out", rel(OUT / "eval_change3"))
+        step("6. the real-transfer scoreboard: the default model and the non-learned baseline on every labelled "
+             "real set (dense masks and sparse COCO polygons), with intervals", "evaluate", "--scoreboard",
+             "--out", rel(OUT / "scoreboard"))
         if APOLLO.exists():
             step("7. the default model on Apollo frames (no masks: no IoU, qualitative only)", "evaluate",
                  "--images", str(APOLLO), "--out", rel(OUT / "eval_apollo"))
@@ -59,8 +60,9 @@ def main() -> None:
                        ("preview.png / preview_mask.png", "headless render and its class mask"),
                        ("dataset/", "randomized RGB + mask + depth, frames.jsonl, manifest.json, stats.png"),
                        ("drive.mp4 / drive.png", "the overlay video and its poster frame"),
-                       ("eval_change3/report.md", "real-image scores with ground truth (Chang'e-3), model vs baseline"),
-                       ("eval_change3/*_sheet.png, *_rock.png", "contact sheets: image | model | baseline | truth"),
+                       ("scoreboard/report.md", "real-image scores with ground truth (Chang'e-3, two label styles), "
+                                                "model vs baseline, paired intervals"),
+                       ("scoreboard/*.png", "contact sheets: image | model | baseline | labels"),
                        ("eval_apollo/report.md", "Apollo frames: predictions only, no IoU"),
                        ("eval_apollo/*_sheet.png, *_rock.png", "Apollo contact sheets")]:
         first = name.split(" ")[0].rstrip(",")
