@@ -3,6 +3,7 @@ and resuming after a kill: nothing finished is redone, and a redone run scores w
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 from omni.regolith.cli import main
@@ -144,3 +145,14 @@ def test_seeds_paired_and_images_resampled_give_the_reading():
     assert verdict(0.03, [0.01, 0.05], [0.04, -0.01], "rock_iou")[0] == "lean"
     assert verdict(0.03, [-0.01, 0.05], [0.04, 0.02], "rock_iou")[0] == "noise"
     assert verdict(0.03, [0.01, 0.05], [0.04, 0.02], "hardware_as_rock")[1] == "clear (worse)"
+
+
+def test_the_plot_draws_an_interval_that_misses_the_mean(tmp_path):
+    """With 2 rock layouts a percentile interval can miss the full-data mean: still a figure."""
+    import json
+
+    from omni.regolith.experiment.report import plot
+
+    metrics = json.loads((Path(__file__).parent / "data" / "experiment_metrics.json").read_text())
+    plot(metrics, tmp_path / "arms.png")
+    assert (tmp_path / "arms.png").stat().st_size > 1000

@@ -70,44 +70,64 @@ def write_report(metrics: dict, path) -> None:
     atomic_write_text(path, "\n".join(lines) + "\n")
 
 
+PANELS_PER_ROW = 4
+
+
 def plot(metrics: dict, path) -> None:
-    """Top row: each arm's seeds (dots) and mean (bar) per set and metric, the baseline dashed.
-    Bottom row: each arm minus the reference, mean over seeds with its interval, seeds as dots."""
+    """Per set and metric, two panels: each arm's seeds (dots) and mean (bar), the baseline dashed;
+    below, each arm minus the reference: its interval, the mean, the seeds. Four sets a row."""
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
 
     panels = [(s, metric, m) for s in metrics["sets"] for metric, m in s["metrics"].items()]
-    arms, ref = metrics["arms"], metrics["reference"]
-    others = [a for a in arms if a != ref]
-    fig = Figure(figsize=(max(4.0, 3.0 * len(panels)), 6.4), dpi=100, layout="constrained")
+    cols = min(PANELS_PER_ROW, len(panels))
+    rows = -(-len(panels) // cols)
+    fig = Figure(figsize=(3.4 * cols + 0.6, 5.6 * rows), dpi=100, layout="constrained")
     FigureCanvasAgg(fig)
-    axes = fig.subplots(2, len(panels), squeeze=False)
+    axes = fig.subplots(2 * rows, cols, squeeze=False)
     for j, (s, metric, m) in enumerate(panels):
-        top, bottom = axes[0, j], axes[1, j]
-        for i, arm in enumerate(arms):
-            seeds = [v for v in m["arms"][arm]["seeds"] if v is not None]
-            top.scatter(np.full(len(seeds), i) + np.linspace(-0.08, 0.08, len(seeds)), seeds, s=18, zorder=3)
-            if m["arms"][arm]["mean"] is not None:
-                top.hlines(m["arms"][arm]["mean"], i - 0.25, i + 0.25, colors="k")
-        if m["baseline"] is not None:
-            top.axhline(m["baseline"], ls="--", c="grey", lw=1, label="baseline")
-            top.legend(fontsize=7, loc="best")
-        top.set_xticks(range(len(arms)), arms, fontsize=8)
-        top.set_title(f"{s['name']}\n{metric_text(metric)}", fontsize=9)
-        for i, arm in enumerate(others):
-            d = m["vs_reference"][arm]
-            if d["mean"] is None:
-                continue
-            lo, hi = d["interval"] or (d["mean"], d["mean"])
-            bottom.errorbar(i, d["mean"], yerr=[[d["mean"] - lo], [hi - d["mean"]]], fmt="o", c="k", capsize=4)
-            seeds = [x for x in d["per_seed"] if x is not None]
-            bottom.scatter(np.full(len(seeds), i) + 0.15, seeds, s=14, c="tab:orange", zorder=3)
-        bottom.axhline(0, c="grey", lw=1)
-        bottom.set_xticks(range(len(others)), [f"{a} - {ref}" for a in others], fontsize=8)
-        bottom.set_xlim(-0.6, max(0.6, len(others) - 0.4))
-    axes[0, 0].set_ylabel("value (dots: seeds, bar: mean)")
-    axes[1, 0].set_ylabel("minus reference (95% interval; dots: seeds)")
+        r, c = divmod(j, cols)
+        _values_panel(axes[2 * r, c], s, metric, m, metrics["arms"])
+        _difference_panel(axes[2 * r + 1, c], m, metrics["arms"], metrics["reference"])
+    for k in range(len(panels), rows * cols):
+        r, c = divmod(k, cols)
+        axes[2 * r, c].set_axis_off()
+        axes[2 * r + 1, c].set_axis_off()
+    for r in range(rows):
+        axes[2 * r, 0].set_ylabel("value (dots: seeds, bar: mean)")
+        axes[2 * r + 1, 0].set_ylabel("minus reference (95% interval)")
     fig.suptitle(f"{metrics['config']['experiment']['name']}: {metrics['device']}", fontsize=10)
     buf = io.BytesIO()
     fig.savefig(buf, format="png")
     atomic_write_bytes(path, buf.getvalue())
+
+
+def _values_panel(ax, s: dict, metric: str, m: dict, arms: list) -> None:
+    for i, arm in enumerate(arms):
+        seeds = [v for v in m["arms"][arm]["seeds"] if v is not None]
+        ax.scatter(np.full(len(seeds), i) + np.linspace(-0.08, 0.08, len(seeds)), seeds, s=18, zorder=3)
+        if m["arms"][arm]["mean"] is not None:
+            ax.hlines(m["arms"][arm]["mean"], i - 0.25, i + 0.25, colors="k")
+    if m["baseline"] is not None:
+        ax.axhline(m["baseline"], ls="--", c="grey", lw=1, label="baseline")
+        ax.legend(fontsize=7, loc="best")
+    ax.set_xticks(range(len(arms)), arms, fontsize=8, rotation=40, ha="right")
+    ax.set_title(f"{s['name']}\n{metric_text(metric)}", fontsize=9)
+
+
+def _difference_panel(ax, m: dict, arms: list, ref: str) -> None:
+    others = [a for a in arms if a != ref]
+    for i, arm in enumerate(others):
+        d = m["vs_reference"][arm]
+        if d["mean"] is None:
+            continue
+        lo, hi = d["interval"] or (d["mean"], d["mean"])
+        # a percentile interval over few units (2 layouts) need not hold the full-data mean: draw
+        # the interval itself, and the mean where it lies
+        ax.vlines(i, lo, hi, colors="k")
+        ax.plot(i, d["mean"], "ko")
+        seeds = [x for x in d["per_seed"] if x is not None]
+        ax.scatter(np.full(len(seeds), i) + 0.15, seeds, s=14, c="tab:orange", zorder=3)
+    ax.axhline(0, c="grey", lw=1)
+    ax.set_xticks(range(len(others)), others, fontsize=8, rotation=40, ha="right")
+    ax.set_xlim(-0.6, max(0.6, len(others) - 0.4))
