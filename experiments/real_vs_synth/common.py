@@ -15,7 +15,6 @@ For chandai, "regolith" = pixels in no polygon at all (labels are sparse: small 
 """
 from __future__ import annotations
 
-import glob
 import json
 import os
 from pathlib import Path

@@ -44,8 +44,7 @@ def objects_of(s):
                 objs.append(obj)
         return objs
     lab, n = ndi.label(m == ROCK, structure=EIGHT)
-    sl = ndi.find_objects(lab)
-    return [(lab == i + 1) for i in range(n)] if n < 400 else [(lab == i + 1) for i in range(n) if True]
+    return [(lab == i + 1) for i in range(n)]
 
 
 def measure(samples, aspect_fix=1.0):

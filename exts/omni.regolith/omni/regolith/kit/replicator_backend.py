@@ -91,7 +91,8 @@ def _transform_op(prim):
     return ops[0] if ops else xf.AddTransformOp()
 
 
-def _matrix(rotation: np.ndarray, translation) -> "Gf.Matrix4d":
+def _matrix(rotation: np.ndarray, translation):
+    """A USD Gf.Matrix4d from a 3x3 rotation (columns: axes) and a translation."""
     from pxr import Gf
 
     m = np.eye(4)
