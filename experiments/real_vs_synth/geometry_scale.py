@@ -5,6 +5,8 @@ for the texture rows and for the rock label threshold.
 """
 import numpy as np
 
+from common import OUT
+
 H, PITCH, HFOV, W = 1.5, 12.0, 70.0, 512
 fx = (W / 2) / np.tan(np.radians(HFOV / 2))
 rows = ["| image row (fraction of height) | depression below horizontal (deg) | ground distance (m) | slant range (m) | mm per px across | mm per px along the ground | 2-4 px band = cm (across) | 32-64 px band = cm (across) | 1.5% of width (7.7 px) rock = cm |",
@@ -21,5 +23,6 @@ for frac in (0.95, 0.825, 0.7, 0.6, 0.5, 0.45):
 text = f"Nominal camera: height {H} m, pitch -{PITCH} deg, hfov {HFOV} deg, {W} px wide: fx = {fx:.1f} px.\n\n" + "\n".join(rows) + "\n"
 text += ("\nRegolith albedo texture in render.py: 1024 texels over the 80 m terrain = 7.8 cm per texel, finest octave 0.25 m;"
          " terrain mesh 256 vertices over 80 m = 31 cm. So below ~0.25 m (>= ~30-45 px near the bottom of the frame) the ground has no detail at all.\n")
-open("out/geometry_scale.md", "w").write(text)
+OUT.mkdir(parents=True, exist_ok=True)
+(OUT / "geometry_scale.md").write_text(text)
 print(text)
