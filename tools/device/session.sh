@@ -10,6 +10,7 @@
 #   wait N  -- follow it for up to N seconds, then `status`
 #   status  -- stages done, the experiments' progress, the last lines of the current log
 #   final   -- `pack`, then copy $S/pack into $OUT
+#   realdata -- HERE, before the calls: the real sets into .realdata/ and .realdata_ft/ (git-ignored)
 # Calls (carry [".devwheels", ".realdata"]; the real-tuned set travels later as [".realdata_ft"]:
 # all three would pass the 64 MiB limit):
 #   bash tools/device/session.sh start && bash tools/device/session.sh wait 520
@@ -17,6 +18,13 @@
 # CPU smoke test here: LOCAL=1 QUICK=1 bash tools/device/session.sh start (then wait, final)
 set -u
 cd "$(dirname "$0")/../.."
+if [ "${1:-}" = realdata ]; then  # here: no Python needed
+  src=${SRC:-../shared/data}
+  bash tools/device/experiment.sh realdata
+  rm -rf .realdata_ft && mkdir -p .realdata_ft/chandai_ce3 && cp -r "$src/chandai_ce3/finetune" .realdata_ft/chandai_ce3/
+  cp "$src/chandai_ce3/SOURCES.md" .realdata_ft/chandai_ce3/ && du -sh .realdata .realdata_ft
+  exit 0
+fi
 if [ -n "${LOCAL:-}" ]; then  # here: the repo's venv
   export PATH=$PWD/.venv/bin:$PATH PYTHONPATH=$PWD/exts/omni.regolith${PYTHONPATH:+:$PYTHONPATH} PYTHONUNBUFFERED=1
 else
@@ -158,5 +166,5 @@ case "${1:-}" in
   final)
     pgrep -f "session.sh run" > /dev/null && echo "still running: packing what is there"
     pack > /dev/null; cp "$S"/pack/* "$OUT"/ && ls -la "$OUT" ;;
-  *) echo "usage: $0 start|wait [SECONDS]|status|final"; exit 2 ;;
+  *) echo "usage: $0 realdata|start|wait [SECONDS]|status|final"; exit 2 ;;
 esac
