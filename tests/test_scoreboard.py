@@ -118,3 +118,21 @@ def test_partial_label_fine_tune_on_a_coco_set(tmp_path, tiny_model, capsys):
     frames = load_training_data(data, None, TrainConfig(batch_size=2, val_fraction=0.5), cache=tmp_path / "cache")
     assert len(frames.train) == len(frames.val) == 3 and frames.sparse_val
     assert not {s.terrain_seed for s in frames.train} & {s.terrain_seed for s in frames.val}
+
+
+def test_a_real_fine_tune_can_mix_in_synthetic_frames(tmp_path, tiny_model, capsys):
+    """--mix: a dataset's frames join the training split only; never the validation frames."""
+    from .tiny_data import make_dataset
+
+    data, val = make_coco(tmp_path / "ft", images=6), make_coco(tmp_path / "ev", images=3, seed=5)
+    synth = make_dataset(tmp_path / "synth", frames=4, size=32)
+    run = tmp_path / "run"
+    assert main(["train", "--data", str(data), "--val", str(val), "--mix", str(synth), "--out", str(run),
+                 "--init", str(tiny_model), "--image-size", "32", "--batch-size", "2", "--max-steps", "2",
+                 "--device", "cpu"]) == 0
+    origin = json.loads((run / "model" / "trained_on.json").read_text())
+    assert origin["train_frames"] == 6 + 4 and origin["mixed_with"] == str(synth.resolve())
+    assert json.loads((run / "train_config.json").read_text())["config"]["mix"] == str(synth)
+    assert main(["train", "--data", str(data), "--val", str(synth), "--mix", str(synth), "--out",
+                 str(tmp_path / "bad"), "--init", str(tiny_model), "--device", "cpu"]) == 2
+    assert "--mix" in capsys.readouterr().err and not (tmp_path / "bad").exists()

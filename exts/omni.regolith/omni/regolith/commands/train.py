@@ -7,7 +7,7 @@ HELP = "train a SegFormer on a dataset (resumable; --json-progress for machines)
 
 # CLI option -> TrainConfig field; None means "not given", so a TOML value or a resumed run's own wins.
 _FIELDS = {"model": "model", "epochs": "epochs", "batch_size": "batch_size", "image_size": "image_size",
-           "lr": "lr", "workers": "workers", "seed": "seed"}
+           "lr": "lr", "workers": "workers", "seed": "seed", "mix": "mix"}
 
 
 def add_arguments(p) -> None:
@@ -26,6 +26,9 @@ def add_arguments(p) -> None:
     p.add_argument("--workers", type=int, help="DataLoader workers (default: auto)")
     p.add_argument("--seed", type=int)
     p.add_argument("--init", help="start from a local checkpoint (a model dir or a previous RUN_DIR)")
+    p.add_argument("--mix", metavar="DIR",
+                   help="a dataset whose frames join the training split, e.g. synthetic frames beside a fine-tune "
+                        "on a few real COCO-labelled frames, so the classes their labels never show stay learned")
     p.add_argument("--resume", action="store_true", help="continue the run in --out exactly where it stopped")
     p.add_argument("--json-progress", action="store_true", help="one JSON object per event on stdout")
     p.add_argument("--config", help="TOML file with a [train] table (augmentation switches live there)")

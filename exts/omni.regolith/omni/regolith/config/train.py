@@ -65,6 +65,9 @@ class TrainConfig:
     val_fraction: float = num(0.15, 0.01, 0.9, "share of terrains (not frames) held out for validation")
     checkpoint_every: int = num(0, 0, 10**9, "extra checkpoint every N steps; 0: each epoch only")
     compile: bool = switch(False, "torch.compile the model on CUDA (faster after a minute of compiling)")
+    mix: str = field(default="", metadata={"doc": "a dataset dir whose frames join the training split (e.g. "
+                                                  "synthetic frames beside a real fine-tune, so the classes the "
+                                                  "real labels never show stay learned); empty: none"})
     augment: AugmentConfig = field(default_factory=AugmentConfig)
 
 

@@ -26,7 +26,7 @@ def write_trained_on(model_dir, data, init, frames) -> Path:
     parent = read_trained_on(_model_dir(init)) if init else {}
     record = {"data": str(Path(data).resolve()), "labels": "coco (sparse, real)" if real_here else "dataset",
               "val": frames.val_source, "train_frames": len(frames.train), "init": str(init) if init else None,
-              "real_labels": bool(real_here or parent.get("real_labels"))}
+              "real_labels": bool(real_here or parent.get("real_labels")), "mixed_with": frames.mixed}
     return atomic_write_text(Path(model_dir) / FILE, json.dumps(record, indent=2) + "\n")
 
 

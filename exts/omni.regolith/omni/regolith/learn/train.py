@@ -63,6 +63,7 @@ class TrainingData:
     train: list  # learn.data.Sample
     val: list
     val_source: str  # where validation frames come from, for train_config.json and metrics.json
+    mixed: str | None = None  # the --mix dataset whose frames joined the training split
 
     @property
     def sparse_val(self) -> bool:
@@ -74,24 +75,34 @@ def load_training_data(data, val, cfg: TrainConfig, world: int = 1, cache=None, 
     COCO sets (sparse labels) get their masks rasterized into `cache`/train and /val."""
     from . import data as trainset
 
+    if val:  # before anything is read or cached: a refused run leaves nothing behind
+        _separate(data, "--data", val)
+        if cfg.mix:
+            _separate(cfg.mix, "--mix", val)
     cache = Path(cache) if cache else None
     samples = trainset.scan(data, cache and cache / "train", labelmap)
     if val:
-        a, b = Path(data).resolve(), Path(val).resolve()
-        if a == b or a in b.parents or b in a.parents:
-            raise ConfigError(f"--val {val} and --data {data} {'are the same folder' if a == b else 'overlap'}: "
-                              "validation frames must not be training frames; pass a separate dataset, or drop "
-                              "--val to hold out whole terrains of --data")
         val_s = trainset.scan(val, cache and cache / "val", labelmap)
         train_s, source = samples, str(Path(val).resolve())
     else:
         train_s, val_s = trainset.split_by_terrain(samples, cfg.val_fraction, cfg.seed, data)
         source = f"terrains {sorted({s.terrain_seed for s in val_s})} of {Path(data).resolve()}"
+    if cfg.mix:  # extra training frames only: validation stays what --data / --val say
+        train_s = train_s + trainset.scan(cfg.mix)
     trainset.check_samples(train_s + val_s)
     if len(train_s) < cfg.batch_size * world:
         raise DatasetError(f"{len(train_s)} training frames are fewer than one batch of {cfg.batch_size}"
                            f"{f' on each of {world} GPUs' if world > 1 else ''}; lower --batch-size or generate more frames")
-    return TrainingData(train_s, val_s, source)
+    return TrainingData(train_s, val_s, source, str(Path(cfg.mix).resolve()) if cfg.mix else None)
+
+
+def _separate(train, option: str, val) -> None:
+    """Training frames must not be validation frames: refuse folders that are or hold each other."""
+    a, b = Path(train).resolve(), Path(val).resolve()
+    if a == b or a in b.parents or b in a.parents:
+        raise ConfigError(f"--val {val} and {option} {train} {'are the same folder' if a == b else 'overlap'}: "
+                          "validation frames must not be training frames; pass a separate dataset, or drop "
+                          "--val to hold out whole terrains of --data")
 
 
 def initial_model(cfg: TrainConfig, init=None):
