@@ -328,6 +328,25 @@ def test_replicator_run_writes_our_layout(standin, cfg, tmp_path):
     assert "wrote 2 frames" in result
 
 
+def test_replicator_applies_the_camera_model_and_names_what_it_skips(standin, cfg, tmp_path):
+    """With the camera model on, the RTX frame goes through the headless backend's develop step (JPEG,
+    cast, stretch): frames of the same size with different pixels; a lever it cannot apply is said."""
+    _backend_run(standin, cfg, tmp_path / "plain")
+    on = load_config(None, SMALL + ["camera_model.enabled=true", "photometry.enabled=true"])
+    backend, warnings, _, _ = _backend_run(standin, on, tmp_path / "cam")
+    assert len(warnings) == 1 and "does not apply photometry" in warnings[0]
+    assert backend.info()["not_applied"][-1] == "photometry"
+
+    def read(ds, kind, i):
+        return np.asarray(Image.open(tmp_path / ds / kind / f"{i:05d}.png"))
+
+    for i in range(2):
+        assert read("cam", "rgb", i).shape == read("plain", "rgb", i).shape
+        assert not np.array_equal(read("cam", "rgb", i), read("plain", "rgb", i))
+    records = [json.loads(line) for line in (tmp_path / "cam" / "frames.jsonl").read_text().splitlines()]
+    assert all("camera_model" in r for r in records)
+
+
 def test_dropped_instance_labels_are_caught_and_rerendered(standin, cfg, tmp_path):
     standin.replicator["drop_instanced_labels"] = True
     backend, warnings, _, _ = _backend_run(standin, cfg, tmp_path / "ds")

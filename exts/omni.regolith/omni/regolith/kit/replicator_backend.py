@@ -13,6 +13,10 @@ checked too: rocks the plan puts in view (instancer positions and scales project
 frame's camera, not hidden by nearer depth) must show rock pixels. If they do not, the backend
 says so, replaces the PointInstancer with plain labelled meshes and re-renders; if rock labels
 are still missing it stops rather than write wrong masks.
+
+The camera model lever (`camera_model.enabled`) is applied here as in the headless backend: RTX's
+LDR frame, linearised, goes through the same numpy develop step (`render.develop`) on the writer's
+threads. The label size rule is not: it needs per-stone ids, which this backend does not read.
 """
 from __future__ import annotations
 
@@ -25,7 +29,9 @@ import numpy as np
 from .. import IGNORE_ID, REGOLITH, ROCK, SKY
 from ..errors import RenderError
 from ..plan.record import FrameRecord
+from ..render.camera_model import srgb_decode
 from ..render.contract import RenderResult
+from ..render.develop import finisher
 from ..scene.camera import USD_FROM_OPENCV, CameraPose, focal_length_mm
 from ..scene.sun import sun_frame
 
@@ -37,6 +43,7 @@ MIN_ROCK_PX = 3.0  # a rock must span this many pixels (radius) to be audited
 MIN_EXPECTED = 2  # fewer auditable rocks than this: no verdict for the frame
 FOUND_SHARE = 0.5  # share of auditable rocks that must show rock pixels
 NOT_APPLIED = ("texture_scale_m", "texture_contrast", "exposure", "ground_bounce")  # Mitsuba-only appearance
+MITSUBA_ONLY_LEVERS = ("microdetail", "rock_surface", "photometry", "label_policy")  # textures, BSDF, size rule
 
 
 # -- layout and per-frame authoring (pxr only) -----------------------------------------------
@@ -129,6 +136,15 @@ def apply_frame(stage, record: FrameRecord, cfg, width: int, height: int) -> Non
     for look, albedo in (("Regolith", record.regolith_albedo), ("Rock", record.rock_albedo)):
         shader = UsdShade.Shader(stage.GetPrimAtPath(f"/World/Looks/{look}/PreviewSurface"))
         shader.GetInput("diffuseColor").Set(Gf.Vec3f(float(albedo), float(albedo), float(albedo)))
+
+
+def for_camera_model(result: RenderResult, record: FrameRecord) -> RenderResult:
+    """With the camera model on, RTX's LDR frame linearised (sRGB decode) for `render.develop`,
+    which re-meters exposure on the regolith, so the tone already applied matters little."""
+    if record.camera_model is None:
+        return result
+    linear = srgb_decode(result.rgb.astype(np.float32) / 255.0).astype(np.float32)
+    return dataclasses.replace(result, rgb=None, linear=linear)
 
 
 # -- annotator data -> dataset arrays --------------------------------------------------------
@@ -247,7 +263,11 @@ class ReplicatorBackend:
     # -- the renderer contract ---------------------------------------------------------------
     def info(self) -> dict:
         return {"backend": "replicator", "rt_subframes": self.rt_subframes, "deinstanced_rocks": self.deinstanced,
-                "audit": [a.message for a in self.audits], "not_applied": list(NOT_APPLIED)}
+                "audit": [a.message for a in self.audits], "not_applied": list(NOT_APPLIED) + self.skipped_levers()}
+
+    def skipped_levers(self) -> list[str]:
+        """The enabled photoreal levers this backend cannot apply (the headless backend does)."""
+        return [name for name in MITSUBA_ONLY_LEVERS if self.config is not None and getattr(self.config, name).enabled]
 
     def set_layout(self, scene) -> None:
         author_layout(self.stage, scene, self._star_file, self.deinstanced)
@@ -258,7 +278,7 @@ class ReplicatorBackend:
         frame = await self._render()
         if self._auditing():
             frame = await self._audit(record, frame)
-        return RenderResult(*frame)
+        return for_camera_model(RenderResult(*frame), record)
 
     # -- a generation run --------------------------------------------------------------------
     async def run(self, request, progress=None) -> str:
@@ -270,6 +290,9 @@ class ReplicatorBackend:
         cfg = request.config
         job = open_job(cfg, request.out_dir, request.frames, request.width, request.height)
         self._open(cfg, request.width, request.height)
+        if self.skipped_levers():
+            self.warn(f"Replicator does not apply {', '.join(self.skipped_levers())}: these frames lack them "
+                      "(the headless Mitsuba backend applies every lever)")
         timings = {"layout_s": 0.0, "render_s": 0.0}
         t0, done = time.perf_counter(), 0
         try:
@@ -284,7 +307,8 @@ class ReplicatorBackend:
                         t = time.perf_counter()
                         result = await self.render(record)
                         timings["render_s"] += time.perf_counter() - t
-                        writer.write_frame(record.index, result.rgb, result.mask, result.depth)
+                        writer.write_frame(record.index, result.rgb, result.mask, result.depth,
+                                           finish=finisher(result, record, cfg))
                         done += 1
                         if progress is not None:
                             progress(done, job.pending)
