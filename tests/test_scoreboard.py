@@ -118,6 +118,7 @@ def test_partial_label_fine_tune_on_a_coco_set(tmp_path, tiny_model, capsys):
     frames = load_training_data(data, None, TrainConfig(batch_size=2, val_fraction=0.5), cache=tmp_path / "cache")
     assert len(frames.train) == len(frames.val) == 3 and frames.sparse_val
     assert not {s.terrain_seed for s in frames.train} & {s.terrain_seed for s in frames.val}
+    assert frames.val_source.startswith("source images [")
 
 
 def test_a_real_fine_tune_can_mix_in_synthetic_frames(tmp_path, tiny_model, capsys):

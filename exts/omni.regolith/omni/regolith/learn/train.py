@@ -86,7 +86,10 @@ def load_training_data(data, val, cfg: TrainConfig, world: int = 1, cache=None, 
         train_s, source = samples, str(Path(val).resolve())
     else:
         train_s, val_s = trainset.split_by_terrain(samples, cfg.val_fraction, cfg.seed, data)
-        source = f"terrains {sorted({s.terrain_seed for s in val_s})} of {Path(data).resolve()}"
+        from ..dataset.coco import is_coco
+
+        groups = "source images" if is_coco(data) else "terrains"  # a COCO set's augmented copies stay together
+        source = f"{groups} {sorted({s.terrain_seed for s in val_s})} of {Path(data).resolve()}"
     if cfg.mix:  # extra training frames only: validation stays what --data / --val say
         train_s = train_s + trainset.scan(cfg.mix)
     trainset.check_samples(train_s + val_s)
