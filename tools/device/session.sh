@@ -102,10 +102,18 @@ real_tuned() {  # the real-tuned row: the embedded default on chandai finetune/ 
     --config tools/device/tune/real_tuned.toml --device $DEV --workers $WK --json-progress --force $FT_STEPS \
     $( [ -n "${QUICK:-}" ] && echo --image-size 64 --batch-size 2 ) || return 1
   python3 tools/device/export_fp16.py "$S/real_tuned/model" "$S/model_real_tuned"
+  # the same with synthetic frames mixed in (--mix), which kept sky alive on 2 CPU cores (docs/results.md)
+  $CLI generate --out "$S/data/mix" --frames 150 --seed 41 --resolution $RES --workers $WK --no-progress \
+    --force || return 1
+  $CLI train --data .realdata_ft/chandai_ce3/finetune --mix "$S/data/mix" --out "$S/real_tuned_mix" \
+    --init exts/omni.regolith/data/models/default --config tools/device/tune/real_tuned.toml --device $DEV --workers $WK \
+    --json-progress --force $FT_STEPS $( [ -n "${QUICK:-}" ] && echo --image-size 64 --batch-size 2 ) || return 1
+  python3 tools/device/export_fp16.py "$S/real_tuned_mix/model" "$S/model_real_tuned_mix"
 }
 
 scores() {  # real scoreboard (shipped inputs) and the synthetic val/test of the new look at 1024 and 512
   local rt=; [ -d "$S/model_real_tuned" ] && rt="--model real-tuned=$S/model_real_tuned"
+  [ -d "$S/model_real_tuned_mix" ] && rt="$rt --model real-tuned-mix=$S/model_real_tuned_mix"
   $CLI evaluate --scoreboard --model new=$S/model_new --model default --model fast $rt --out "$S/scoreboard" \
     --device $DEV --no-figures
   for set in val test; do
@@ -127,7 +135,7 @@ pack() {
       -o -name '*.toml' -o -name '*.jsonl' \) -not -path './data/*' -not -path './pack/*' -not -path './check/*' \
       -not -path '*/rgb/*' -not -path '*/mask/*' -not -path '*/labels/*' -not -path '*.frames/*' \
       -size -2M | tar -czf pack/results.tar.gz -T -)
-  for m in model_new model_real_tuned; do [ -d "$S/$m" ] && tar -cf "$S/pack/$m.tar" -C "$S" $m; done
+  for m in model_new model_real_tuned model_real_tuned_mix; do [ -d "$S/$m" ] && tar -cf "$S/pack/$m.tar" -C "$S" $m; done
   for f in drive.mp4 drive.png; do [ -f "$S/$f" ] && cp "$S/$f" "$S/pack/"; done
   ls -la "$S/pack"
 }
