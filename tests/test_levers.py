@@ -232,6 +232,30 @@ def test_stage_authors_lever_geometry(tmp_path):
         prim = stage.GetPrimAtPath(path)
         assert prim.IsValid(), path
         assert list(UsdSemantics.LabelsAPI(prim, "class").GetLabelsAttr().Get()) == [label]
+    # read back, it is the scene's own lever geometry, and `stage preview` renders it
+    from omni.regolith.render.preview import render_preview
+    from omni.regolith.scene.geometry import geometry_from_scene
+    from omni.regolith.stage.read import read_stage
+
+    direct, (read, _, _) = geometry_from_scene(build_scene(cfg)), read_stage(stage)
+    a, b = direct.extras, read.extras
+    np.testing.assert_allclose(b.fillets[0], a.fillets[0], atol=1e-6)
+    np.testing.assert_array_equal(b.tracks.triangles, a.tracks.triangles)
+    np.testing.assert_allclose(b.tracks.track, a.tracks.track, atol=1e-6)
+    assert sorted(b.hardware) == sorted(a.hardware) and len(b.rock_albedo) == len(a.rock_albedo)
+    np.testing.assert_allclose(b.rock_albedo, a.rock_albedo, rtol=1e-6)
+    np.testing.assert_array_equal(read.rock_sizes, direct.rock_sizes)
+    assert len(read.pebbles.triangle_ends) == len(direct.pebbles.triangle_ends) > 0
+    assert len(read.pebbles.points) == len(direct.pebbles.points)
+    off = load_config(None, SMALL)
+    write_stage(build_scene(off), tmp_path / "off.usda")
+    for name in ("s", "off"):
+        render_preview(tmp_path / f"{name}.usda", tmp_path / f"{name}.png", (64, 48), spp=1, variant="llvm_ad_rgb")
+    lit, plain = (np.asarray(Image.open(tmp_path / f"{n}.png")).astype(float) for n in ("s", "off"))
+    mask = np.asarray(Image.open(tmp_path / "s_mask.png"))
+    assert lit.shape == plain.shape == (48, 64, 3) and mask.shape == (48, 64, 3)
+    chroma = lambda im: np.abs(im[..., 0] - im[..., 2]).mean()  # noqa: E731  the camera model's colour cast
+    assert chroma(plain) < 1.0 and chroma(lit) > chroma(plain)
 
 
 def test_noise_kernels_match_their_numpy_twin():

@@ -1,6 +1,7 @@
 """Render a stage file headless: the picture, the class mask and depth of its own camera."""
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 import numpy as np
@@ -25,17 +26,37 @@ def load_star_texture(stage, stage_path: Path):
     return np.asarray(Image.open(path).convert("RGB"), np.float32) / 255.0
 
 
+def with_lever_values(cfg, frame, width: int, height: int):
+    """The stage frame with one draw (index 0) of the levers' per-frame looks (photometry, camera
+    model, ...) and the size rule for this resolution; the geometry comes from the stage itself."""
+    from ..plan.levers import resolved_levers, sample_levers
+
+    x, y = frame.camera.position[:2]
+    values = sample_levers(cfg, 0, 0, x, y, frame.camera_yaw_deg)
+    frame = dataclasses.replace(frame, **values, index=0, intrinsics=frame.camera.intrinsics(width, height))
+    return dataclasses.replace(frame, **resolved_levers(cfg, frame.intrinsics, frame.camera_model))
+
+
 def render_preview(stage_path, out, resolution=None, spp=None, variant=None) -> list[Path]:
+    from .develop import finish
+    from .levers import render_levers
     from .mitsuba import MitsubaRenderer
 
     stage_path, out = Path(stage_path), Path(out)
     stage = open_stage(stage_path)
     geometry, frame, cfg = read_stage(stage)
     w, h = resolution or (cfg.render.width, cfg.render.height)
+    levers = render_levers(cfg)
     renderer = MitsubaRenderer(w, h, spp or cfg.render.spp, variant or cfg.render.variant,
-                               star_texture=load_star_texture(stage, stage_path), ground_bounce=cfg.render.ground_bounce)
+                               star_texture=load_star_texture(stage, stage_path), ground_bounce=cfg.render.ground_bounce,
+                               levers=levers)
+    if levers is not None:
+        frame = with_lever_values(cfg, frame, w, h)
     renderer.set_geometry(geometry)
     result = renderer.render(frame)
+    if result.linear is not None or result.stones is not None:
+        rgb, mask, depth, _ = finish(result, frame, cfg)
+        result = dataclasses.replace(result, rgb=rgb, mask=mask, depth=depth)
     mask_path = out.with_name(out.stem + "_mask.png")
     depth_path = out.with_name(out.stem + "_depth.npy")
     atomic_write_bytes(out, png_bytes(Image.fromarray(result.rgb)))

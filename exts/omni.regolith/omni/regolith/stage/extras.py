@@ -2,9 +2,11 @@
 
 Ejecta blocks are rocks (in /World/Rocks) and pressed tracks are in the terrain's heights already.
 Materials stay UsdPreviewSurface; the looks the Mitsuba backend computes in its BSDFs (micro-detail,
-lunar photometry, per-rock albedo, tread pattern) are not authored here: docs/datasets.md says how
-Replicator would get them. Labels: pebbles, fillets and tracks are regolith; hardware is
-"regolith" or "hardware" (unknown to the mask mapping, so ignore) as `hardware.label` says.
+lunar photometry, tread pattern) are not authored here (per-rock and per-pebble albedo are, as
+`albedoScale` primvars): docs/datasets.md says how Replicator would get them. Labels: pebbles,
+fillets and tracks are regolith; hardware is "regolith" or "hardware" (unknown to the mask
+mapping, so ignore) as `hardware.label` says. `stage.read.extras_from_stage` reads all of it
+back, so `regolith stage preview` renders it.
 """
 from __future__ import annotations
 
@@ -34,6 +36,10 @@ def author_extras(stage, scene, regolith) -> None:
         for name, values in (("track", t.track), ("trackdir", t.direction)):  # along, groove weight; heading
             api.CreatePrimvar(name, Sdf.ValueTypeNames.Float3Array, UsdGeom.Tokens.vertex).Set(
                 Vt.Vec3fArray.FromNumpy(values))
+    if extras.rock_albedo is not None:  # per-rock albedo multiplier, read back by `stage.read`
+        UsdGeom.PrimvarsAPI(stage.GetPrimAtPath("/World/Rocks")).CreatePrimvar(
+            "albedoScale", Sdf.ValueTypeNames.FloatArray, UsdGeom.Tokens.vertex).Set(
+            Vt.FloatArray.FromNumpy(extras.rock_albedo))
     if extras.pebbles is not None and len(extras.pebbles):
         inst = instancer(stage, "/World/Pebbles", "Pebble", extras.pebble_prototypes, extras.pebbles, regolith,
                          "regolith")

@@ -14,6 +14,7 @@ from ..config.scene import Config, config_from_dict
 from ..errors import StageError
 from ..plan.record import FrameRecord, stage_frame
 from ..scene.camera import USD_FROM_OPENCV, CameraPose
+from ..scene.extras import uses_extras
 from ..scene.geometry import Geometry
 
 
@@ -32,11 +33,16 @@ def _mesh_arrays(mesh):
 
 
 def _rocks_from_instancer(stage, instancer):
+    points, triangles, _ = _merged_instances(stage, instancer)
+    return points, triangles
+
+
+def _merged_instances(stage, instancer):
+    """A PointInstancer's instances merged into one mesh in instance order, as `merge_instances`:
+    (points, triangles, (n, 2) vertex and triangle counts of each instance)."""
     from pxr import Usd, UsdGeom
 
-    protos = []
-    for target in instancer.GetPrototypesRel().GetTargets():
-        protos.append(_mesh_arrays(UsdGeom.Mesh(stage.GetPrimAtPath(target))))
+    protos = [_mesh_arrays(UsdGeom.Mesh(stage.GetPrimAtPath(t))) for t in instancer.GetPrototypesRel().GetTargets()]
     xforms = instancer.ComputeInstanceTransformsAtTime(Usd.TimeCode.Default(), Usd.TimeCode.Default())
     indices = _array(instancer.GetProtoIndicesAttr(), np.int32)
     points, tris, offset = [], [], 0
@@ -46,19 +52,55 @@ def _rocks_from_instancer(stage, instancer):
         points.append(p @ m[:3, :3] + m[3, :3])
         tris.append(t + offset)
         offset += len(p)
+    counts = np.array([[len(p), len(t)] for p, t in protos], np.int64).reshape(-1, 2)
+    sizes = counts[indices] if len(indices) else np.zeros((0, 2), np.int64)
     if not points:
-        return np.zeros((0, 3), np.float32), np.zeros((0, 3), np.int32)
-    return np.concatenate(points).astype(np.float32), np.concatenate(tris).astype(np.int32)
+        return np.zeros((0, 3), np.float32), np.zeros((0, 3), np.int32), sizes
+    return np.concatenate(points).astype(np.float32), np.concatenate(tris).astype(np.int32), sizes
 
 
-def _rock_ids(stage, instancer) -> np.ndarray:
+def _rock_ids(sizes: np.ndarray) -> np.ndarray:
     """Each merged rock triangle's rock id (1-based instance order: the layout's, as `merge_instances`)."""
+    return np.repeat(np.arange(1, len(sizes) + 1, dtype=np.int32), sizes[:, 1])
+
+
+def _albedo_scale(prim, count: int) -> np.ndarray:
     from pxr import UsdGeom
 
-    counts = np.array([len(_array(UsdGeom.Mesh(stage.GetPrimAtPath(t)).GetFaceVertexCountsAttr(), np.int32))
-                       for t in instancer.GetPrototypesRel().GetTargets()], np.int64)
-    indices = _array(instancer.GetProtoIndicesAttr(), np.int32)
-    return np.repeat(np.arange(1, len(indices) + 1, dtype=np.int32), counts[indices] if len(indices) else 0)
+    primvar = UsdGeom.PrimvarsAPI(prim).GetPrimvar("albedoScale")
+    values = primvar.Get() if primvar else None
+    return np.ones(count, np.float32) if values is None else np.asarray(values, np.float32)
+
+
+def extras_from_stage(stage, cfg: Config, rock_count: int):
+    """The photoreal levers' geometry the stage holds (`stage.extras` wrote it): (Extras, the pebbles
+    merged as the renderer takes them, or None)."""
+    from pxr import UsdGeom
+
+    from ..scene.extras import Extras
+    from ..scene.pebbles import StoneMesh
+    from ..scene.tracks import TrackMesh
+
+    def mesh(path):
+        prim = stage.GetPrimAtPath(path)
+        return _mesh_arrays(UsdGeom.Mesh(prim)) if prim.IsValid() else None
+
+    tracks = None
+    if (points_tris := mesh("/World/Tracks")) is not None:
+        api = UsdGeom.PrimvarsAPI(stage.GetPrimAtPath("/World/Tracks"))
+        uvs, track, direction = (_array(api.GetPrimvar(n).GetAttr(), np.float32) for n in ("st", "track", "trackdir"))
+        tracks = TrackMesh(*points_tris, uvs, track, direction)
+    hardware = {}
+    if (root := stage.GetPrimAtPath("/World/Hardware")).IsValid():
+        hardware = {child.GetName(): _mesh_arrays(UsdGeom.Mesh(child)) for child in root.GetChildren()}
+    pebbles = None
+    if (prim := stage.GetPrimAtPath("/World/Pebbles")).IsValid():
+        points, triangles, sizes = _merged_instances(stage, UsdGeom.PointInstancer(prim))
+        albedo = _albedo_scale(prim, len(sizes))
+        pebbles = StoneMesh(points, triangles, np.repeat(albedo, sizes[:, 0]).astype(np.float32),
+                            np.cumsum(sizes[:, 1]))
+    rock_albedo = _albedo_scale(stage.GetPrimAtPath("/World/Rocks"), rock_count) if cfg.rock_surface.enabled else None
+    return Extras(rock_albedo=rock_albedo, fillets=mesh("/World/Fillets"), tracks=tracks, hardware=hardware), pebbles
 
 
 def open_stage(path: str | Path):
@@ -103,9 +145,12 @@ def _read_stage(stage) -> tuple[Geometry, FrameRecord, Config]:
     normals = _array(terrain.GetNormalsAttr(), np.float32)
     uvs = _array(UsdGeom.PrimvarsAPI(terrain).GetPrimvar("st").GetAttr(), np.float32)
     instancer = UsdGeom.PointInstancer(stage.GetPrimAtPath("/World/Rocks"))
-    rp, rt = _rocks_from_instancer(stage, instancer)
+    rp, rt, sizes = _merged_instances(stage, instancer)
     size = float(tp[:, 0].max() - tp[:, 0].min())
-    geometry = Geometry(tp, tt, normals, uvs, rp, rt, size, _rock_ids(stage, instancer))
+    geometry = Geometry(tp, tt, normals, uvs, rp, rt, size, _rock_ids(sizes))
+    if uses_extras(cfg):
+        extras, pebbles = extras_from_stage(stage, cfg, len(sizes))
+        geometry = dataclasses.replace(geometry, extras=extras, rock_sizes=sizes, pebbles=pebbles)
     return geometry, _frame_from_stage(stage, cfg), cfg
 
 
