@@ -229,6 +229,13 @@ def resolved_levers(cfg: Config, intrinsics: dict, camera_model: CameraModelValu
     return out
 
 
+def steady_look(cfg: Config, x: float, y: float, yaw_deg: float, intrinsics: dict) -> dict:
+    """One draw (frame 0 of layout 0) of the levers' per-frame values with those that need the
+    resolution: the single look of a view that is not a dataset frame (stage preview, drive)."""
+    values = sample_levers(cfg, 0, 0, x, y, yaw_deg)
+    return {**values, **resolved_levers(cfg, intrinsics, values.get("camera_model"))}
+
+
 def stretch_rows(height: int, stretch: float) -> tuple[int, int]:
     """(first row, row count) of the band a stretch keeps."""
     rows = max(1, int(round(height * stretch)))

@@ -27,14 +27,13 @@ def load_star_texture(stage, stage_path: Path):
 
 
 def with_lever_values(cfg, frame, width: int, height: int):
-    """The stage frame with one draw (index 0) of the levers' per-frame looks (photometry, camera
-    model, ...) and the size rule for this resolution; the geometry comes from the stage itself."""
-    from ..plan.levers import resolved_levers, sample_levers
+    """The stage frame with the levers' steady look at this resolution (`plan.levers.steady_look`);
+    the geometry comes from the stage itself."""
+    from ..plan.levers import steady_look
 
+    frame = dataclasses.replace(frame, index=0, intrinsics=frame.camera.intrinsics(width, height))
     x, y = frame.camera.position[:2]
-    values = sample_levers(cfg, 0, 0, x, y, frame.camera_yaw_deg)
-    frame = dataclasses.replace(frame, **values, index=0, intrinsics=frame.camera.intrinsics(width, height))
-    return dataclasses.replace(frame, **resolved_levers(cfg, frame.intrinsics, frame.camera_model))
+    return dataclasses.replace(frame, **steady_look(cfg, x, y, frame.camera_yaw_deg, frame.intrinsics))
 
 
 def render_preview(stage_path, out, resolution=None, spp=None, variant=None) -> list[Path]:

@@ -75,11 +75,10 @@ def video_scene_config(cfg: Config) -> Config:
 def drive_look(cfg: Config, base, heading_deg: float) -> dict:
     """One draw of the levers' per-frame values for the whole drive (a steady look), plus the size
     rule in pixels: the same labels a dataset frame of this resolution gets."""
-    from ..plan.levers import resolved_levers, sample_levers
+    from ..plan.levers import steady_look
 
     x, y = base.camera.position[:2]
-    values = {**sample_levers(cfg, 0, 0, x, y, heading_deg), **resolved_levers(cfg, base.intrinsics, None)}
-    return {k: v for k, v in values.items() if k in VIDEO_LEVERS}
+    return {k: v for k, v in steady_look(cfg, x, y, heading_deg, base.intrinsics).items() if k in VIDEO_LEVERS}
 
 
 # -- the job -----------------------------------------------------------------------------------
