@@ -217,15 +217,7 @@ class MitsubaRenderer:
             if stars:
                 value += dr.select(hit, 0.0, self._star_radiance(direction, c) * brightness)
             channels.append(value)
-        if self.levers and (self.levers.linear or self.levers.instances):
-            return self._lever_result(channels, mask, depth, shape, prim, instance)
-        packed = self._pack_srgb(channels)
-        dr.eval(packed, mask, depth, instance)
-        rgb = packed.numpy().view(np.uint8).reshape(self.height, self.width, 4)[..., :3].copy()
-        shape2 = (self.height, self.width)
-        return RenderResult(rgb, mask.numpy().astype(np.uint8).reshape(shape2),
-                            depth.numpy().astype(np.float32).reshape(shape2),
-                            None if instance is None else instance.numpy().astype(np.uint16).reshape(shape2))
+        return self._result(channels, mask, depth, shape, prim, instance)
 
     def _pack_srgb(self, channels):
         """Linear channels -> clipped, sRGB-encoded, packed 8-bit RGB (on the device)."""
@@ -238,26 +230,28 @@ class MitsubaRenderer:
             packed |= self.mi.UInt32(srgb * 255.0 + 0.5) << (8 * c)
         return packed
 
-    def _lever_result(self, channels, mask, depth, shape, prim, instance=None) -> RenderResult:
-        """The levers' raw frame: linear RGB when the camera model develops it (else sRGB as usual)
-        and the stones' ids when the size rule labels them; `render.develop` finishes it."""
+    def _result(self, channels, mask, depth, shape, prim, instance) -> RenderResult:
+        """The frame's arrays on the host: sRGB, or, for `render.develop` to finish, linear RGB when the
+        camera model develops it and the stones' ids when the size rule labels them."""
         import drjit as dr
 
-        mi, shape2 = self.mi, (self.height, self.width)
-        out = mi.Vector3f(*channels) if self.levers.linear else self._pack_srgb(channels)
-        stones = self.levers.stone_instances(self, shape, prim) if self.levers.instances else mi.Int32(0)
-        ground = self.levers.ground(self, shape) if self.levers.linear else mi.Bool(False)
-        dr.eval(out, mask, depth, stones, ground, instance)
-        rgb, linear = None, None
-        if self.levers.linear:
-            linear = np.stack([np.asarray(out[c]) for c in range(3)], -1).reshape(*shape2, 3).astype(np.float32)
+        mi, shape2, levers = self.mi, (self.height, self.width), self.levers
+        linear = levers is not None and levers.linear
+        stones = levers.stone_instances(self, shape, prim) if levers is not None and levers.instances else None
+        ground = levers.ground(self, shape) if linear else None
+        out = mi.Vector3f(*channels) if linear else self._pack_srgb(channels)
+        dr.eval(*(a for a in (out, mask, depth, stones, ground, instance) if a is not None))
+
+        def host(a, dtype):
+            return None if a is None else a.numpy().astype(dtype).reshape(shape2)
+
+        rgb, lin = None, None
+        if linear:
+            lin = np.stack([np.asarray(out[c]) for c in range(3)], -1).reshape(*shape2, 3).astype(np.float32)
         else:
             rgb = out.numpy().view(np.uint8).reshape(*shape2, 4)[..., :3].copy()
-        return RenderResult(rgb, mask.numpy().astype(np.uint8).reshape(shape2),
-                            depth.numpy().astype(np.float32).reshape(shape2),
-                            None if instance is None else instance.numpy().astype(np.uint16).reshape(shape2),
-                            linear=linear, stones=stones.numpy().reshape(shape2) if self.levers.instances else None,
-                            ground=ground.numpy().reshape(shape2) if self.levers.linear else None)
+        return RenderResult(rgb, host(mask, np.uint8), host(depth, np.float32), host(instance, np.uint16),
+                            linear=lin, stones=host(stones, np.int32), ground=host(ground, bool))
 
 
 def _any_perpendicular(v: np.ndarray) -> list:
