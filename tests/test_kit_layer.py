@@ -405,13 +405,13 @@ def test_usd_capture_camera_matches_the_plan_record(standin, cfg):
 def test_deinstancing_keeps_the_world_geometry(kit, cfg):
     from pxr import Usd, UsdGeom
 
-    from omni.regolith.stage.read import _rocks_from_instancer
+    from omni.regolith.stage.read import _merged_instances
     from omni.regolith.kit.replicator_backend import deinstance_rocks
     from omni.regolith.stage.author import author_stage
     from omni.regolith.scene.build import build_scene
 
     stage = author_stage(build_scene(cfg))
-    before, _ = _rocks_from_instancer(stage, UsdGeom.PointInstancer(stage.GetPrimAtPath("/World/Rocks")))
+    before, _, _ = _merged_instances(stage, UsdGeom.PointInstancer(stage.GetPrimAtPath("/World/Rocks")))
     n = deinstance_rocks(stage)
     pts = []
     for prim in stage.GetPrimAtPath("/World/RockMeshes").GetChildren():

@@ -32,11 +32,6 @@ def _mesh_arrays(mesh):
     return _array(mesh.GetPointsAttr(), np.float32), _array(mesh.GetFaceVertexIndicesAttr(), np.int32).reshape(-1, 3)
 
 
-def _rocks_from_instancer(stage, instancer):
-    points, triangles, _ = _merged_instances(stage, instancer)
-    return points, triangles
-
-
 def _merged_instances(stage, instancer):
     """A PointInstancer's instances merged into one mesh in instance order, as `merge_instances`:
     (points, triangles, (n, 2) vertex and triangle counts of each instance)."""
