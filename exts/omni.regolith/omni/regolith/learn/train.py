@@ -70,6 +70,7 @@ class TrainingData:
         """Validation frames with sparse (COCO) labels: scored by learn.sparse, not IoU alone."""
         return bool(self.val) and all(s.labels for s in self.val)
 
+
 def load_training_data(data, val, cfg: TrainConfig, world: int = 1, cache=None, labelmap=None) -> TrainingData:
     """Scan and check the frames (every mask decoded once, in seconds), split off validation.
     COCO sets (sparse labels) get their masks rasterized into `cache`/train and /val."""
