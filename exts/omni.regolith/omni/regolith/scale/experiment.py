@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Sequence
 
-SKIPPED = -1  # a dependency failed (experiment.schedule.SKIPPED)
+from ..experiment.schedule import SKIPPED  # a dependency failed: the same code as the local scheduler's
 
 
 def _die_with_parent() -> None:
