@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Sequence
 
-from ..experiment.schedule import SKIPPED  # a dependency failed: the same code as the local scheduler's
+from ..experiment.schedule import SKIPPED  # a dependency failed
 
 
 def _die_with_parent() -> None:
