@@ -1,11 +1,9 @@
 """Frame plan and headless generation: determinism, ranges, resume after kill -9, sharding."""
 import hashlib
 import json
-import os
 import signal
 import subprocess
 import sys
-import time
 
 import dataclasses
 
@@ -181,20 +179,39 @@ def _full(tmp_path, cfg):
     return root
 
 
+# An external kill raced the run (a fast machine wrote all 9 frames first): the child kills itself mid-frame 5.
+KILL_MID_FRAME_5 = """
+import os, signal, sys
+from omni.regolith import cli
+from omni.regolith.dataset import writer
+from omni.regolith.dataset.layout import frame_paths
+
+encode = writer.encode_frame
+
+def encode_or_die(root, index, rgb, mask, depth, depth_format="npy", instance=None):
+    if index != 5:
+        return encode(root, index, rgb, mask, depth, depth_format, instance)
+    paths = frame_paths(root, index, depth_format)
+    writer.atomic_write_bytes(paths["depth"], writer.npy_bytes(depth))  # depth written, rgb torn mid-write
+    (paths["rgb"].parent / f".{paths['rgb'].name}.torn.tmp").write_bytes(b"half a png")
+    os.kill(os.getpid(), signal.SIGKILL)
+
+writer.encode_frame = encode_or_die
+sys.exit(cli.main(sys.argv[1:]))
+"""
+
+
 def test_kill_9_mid_run_then_resume(tmp_path, gen_config):
     root = tmp_path / "killed"
     sets = sum((["--set", s] for s in GEN), [])
-    cmd = [sys.executable, "-m", "omni.regolith.cli", "generate", *sets, "--out", str(root), "--frames", "9",
-           "--no-progress", "--workers", "1"]
-    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
-    deadline = time.time() + 120
-    while time.time() < deadline and len(list((root / "rgb").glob("*.png")) if (root / "rgb").exists() else []) < 2:
-        time.sleep(0.05)
-    os.killpg(proc.pid, signal.SIGKILL)
-    proc.wait()
+    args = ["generate", *sets, "--out", str(root), "--frames", "9", "--no-progress", "--workers", "1"]
+    killed = subprocess.run([sys.executable, "-c", KILL_MID_FRAME_5, *args], check=False, capture_output=True,
+                            text=True, timeout=300)
+    assert killed.returncode == -signal.SIGKILL, killed.stderr
     done_before = len(list((root / "rgb").glob("*.png")))
     assert 0 < done_before < 9
-    out = subprocess.run(cmd, capture_output=True, text=True)
+    out = subprocess.run([sys.executable, "-m", "omni.regolith.cli", *args], check=False, capture_output=True,
+                         text=True)
     assert out.returncode == 0, out.stderr
     for tmp in root.rglob(".*.tmp"):  # a temp file the kill left behind is never a frame
         assert not tmp.name.endswith((".png", ".npy"))
