@@ -117,6 +117,12 @@ def test_quick_experiment_end_to_end_and_resume_after_a_kill(tmp_path, capsys):
     assert third.ran == ["train/lowpoly/s0", "score/lowpoly/s0"]
     assert _values(again) == _values(metrics)
 
+    for model in (out / "runs").glob("*/s*/model"):  # the analysis read again without the models
+        shutil.rmtree(model)
+    assert main(["experiment", str(config), "--out", str(out), "--quick", "--report-only"]) == 0
+    assert _values(json.loads((out / "metrics.json").read_text())) == _values(metrics)
+    assert "rock share on `real_lunar`" in (out / "report.md").read_text()
+
     config.write_text(CONFIG.replace("seeds = 2", "seeds = 3"))
     assert main(["experiment", str(config), "--out", str(out), "--quick", "--data-root", str(root)]) == 2
     assert "holds another experiment (differs in experiment)" in capsys.readouterr().err

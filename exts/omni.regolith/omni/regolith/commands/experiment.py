@@ -23,6 +23,9 @@ def add_arguments(p) -> None:
     p.add_argument("--force", action="store_true",
                    help="pass --force to generate and train: their memory preflight sizes one job, not several "
                         "sharing a GPU (check with `regolith doctor` first)")
+    p.add_argument("--report-only", action="store_true",
+                   help="run nothing: read the arms again from the scores already in --out (metrics.json, "
+                        "report.md and arms.png rewritten; no models needed)")
     p.add_argument("--data-root", metavar="DIR",
                    help="where the real sets are (default: $REGOLITH_DATA, else ../shared/data)")
 
@@ -46,19 +49,24 @@ def run(args) -> int:
 
     from ..errors import ConfigError
     from ..experiment.report import readings
-    from ..experiment.run import run_experiment
+    from ..experiment.run import report_only, run_experiment
 
     if not 1 <= args.per_gpu <= 64:
         raise ConfigError(f"--per-gpu {args.per_gpu}: must be within [1, 64]")
     gpus = parse_gpus(args.gpus)
-    scheduler = None
-    if args.engine == "dask" or args.scheduler:
-        from ..scale.experiment import EngineScheduler
-        from ..scale.slots import make_slots
+    if args.report_only:
+        metrics = report_only(args.config, args.out, quick=args.quick)
+    else:
+        scheduler = None
+        if args.engine == "dask" or args.scheduler:
+            from ..scale.experiment import EngineScheduler
+            from ..scale.slots import make_slots
 
-        scheduler = EngineScheduler(slots=make_slots([str(g) for g in gpus], args.per_gpu), address=args.scheduler)
-    metrics = run_experiment(args.config, args.out, quick=args.quick, gpus=gpus, per_gpu=args.per_gpu,
-                             device=args.device, data_root=args.data_root, scheduler=scheduler, force=args.force)
+            scheduler = EngineScheduler(slots=make_slots([str(g) for g in gpus], args.per_gpu),
+                                        address=args.scheduler)
+        metrics = run_experiment(args.config, args.out, quick=args.quick, gpus=gpus, per_gpu=args.per_gpu,
+                                 device=args.device, data_root=args.data_root, scheduler=scheduler,
+                                 force=args.force)
     print("\n".join(line[2:].replace("**", "") for line in readings(metrics)))
     out = Path(args.out)
     print(f"report:  {out / 'report.md'}\nmetrics: {out / 'metrics.json'}\nplot:    {out / 'arms.png'}")

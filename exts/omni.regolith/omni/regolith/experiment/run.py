@@ -114,6 +114,26 @@ def run_experiment(config, out, *, quick: bool = False, gpus=(), per_gpu: int = 
     return summarize(exp, out, time.time() - t0, status.seconds)
 
 
+def report_only(config, out, *, quick: bool = False) -> dict:
+    """Read the arms again from the scores already in `out` (after a change to the analysis, or on a
+    machine without the models): metrics.json, report.md and arms.png rewritten, no task run."""
+    exp = load_experiment(config, quick)
+    out = Path(out).resolve()
+    ident_file = out / "experiment.json"
+    if not ident_file.is_file():
+        raise ConfigError(f"--out {out}: no experiment.json there (run the experiment first)")
+    check_identity(out, identity(exp, json.loads(ident_file.read_text())["real_sets"]))
+    paths = Paths(out)
+    missing = [f"{arm}/s{k}" for arm in exp.arms for k in range(exp.experiment.seeds)
+               if not (paths.scores(arm, k) / "metrics.json").is_file()]
+    if missing:
+        raise ConfigError(f"--report-only: no scores for {', '.join(missing)} in {out} "
+                          "(rerun without --report-only to make them)")
+    old = out / "metrics.json"
+    before = json.loads(old.read_text()) if old.is_file() else {}
+    return summarize(exp, out, before.get("seconds", 0.0), before.get("task_seconds", {}))
+
+
 def summarize(exp: Experiment, out: Path, seconds: float, task_seconds: dict) -> dict:
     """Read every run's scores and write metrics.json, report.md and arms.png."""
     from ..hardware import device_name
@@ -123,12 +143,13 @@ def summarize(exp: Experiment, out: Path, seconds: float, task_seconds: dict) ->
     paths = Paths(out)
     boards = {arm: [json.loads((paths.scores(arm, k) / "metrics.json").read_text())
                     for k in range(exp.experiment.seeds)] for arm in exp.arms}
+    measured_on = {b.get("device") for runs in boards.values() for b in runs} - {None}  # where the runs scored
     baseline_file = paths.baseline / "metrics.json"
     baseline = json.loads(baseline_file.read_text()) if baseline_file.is_file() else None
     ident = json.loads((out / "experiment.json").read_text())
     metrics = {"schema": SCHEMA, "generated_by": f"regolith experiment {__version__}",
                "created": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
-               "device": device_name(), "quick": exp.quick, "config": ident, "arms": list(exp.arms),
+               "device": ", ".join(sorted(measured_on)) or device_name(), "quick": exp.quick, "config": ident, "arms": list(exp.arms),
                "reference": exp.reference, "seconds": round(seconds, 1), "task_seconds": task_seconds,
                "sets": analyse(boards, baseline, exp.reference)}
     atomic_write_text(out / "metrics.json", json.dumps(metrics, indent=1, allow_nan=False) + "\n")
