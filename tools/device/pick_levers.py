@@ -48,17 +48,22 @@ def check_passed(check: Path, arm: str) -> bool:
         return False
 
 
+def composite(arm: str) -> bool:
+    """`all` and `all_but_...`: arms made of several groups, stripped of a failing group's overrides."""
+    return arm == "all" or arm.startswith("all_")
+
+
 def filtered(config: Path, check: Path) -> str:
-    """The config's TOML without failing groups (and without their overrides in `all`)."""
+    """The config's TOML without failing groups (and without their overrides in the composite arms)."""
     arms, text = arms_of(config), config.read_text()
-    failed = [a for a in arms if a not in ("reference", "all") and not check_passed(check, a)]
+    failed = [a for a in arms if a != "reference" and not composite(a) and not check_passed(check, a)]
     drop = {s for a in failed for s in arms[a]}
     doc = tomllib.loads(text)
     lines = [line for line in text.split("\n[arms.")[0].splitlines()]
     for name, arm in doc["arms"].items():
         if name in failed:
             continue
-        keep = [s for s in arm.get("set", []) if name != "all" or s not in drop]
+        keep = [s for s in arm.get("set", []) if not composite(name) or s not in drop]
         lines += ["", f"[arms.{name}]", "set = [" + ", ".join(json.dumps(s) for s in keep) + "]"]
         lines += ["reference = true"] if arm.get("reference") else []
     print(f"lever check: {'failed ' + ', '.join(failed) if failed else 'every group rendered'}", file=sys.stderr)
