@@ -33,7 +33,6 @@ def compiled(dr) -> tuple[int, float]:
 
 def measure(name: str, overrides: list, layouts: int, w: int, h: int, variant: str) -> dict:
     import drjit as dr
-
     from omni.regolith.config.files import load_config
     from omni.regolith.plan.sample import sample_plan
     from omni.regolith.render.generate import layout_geometry, make_renderer
