@@ -149,7 +149,8 @@ def summarize(exp: Experiment, out: Path, seconds: float, task_seconds: dict) ->
     ident = json.loads((out / "experiment.json").read_text())
     metrics = {"schema": SCHEMA, "generated_by": f"regolith experiment {__version__}",
                "created": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
-               "device": ", ".join(sorted(measured_on)) or device_name(), "quick": exp.quick, "config": ident, "arms": list(exp.arms),
+               "device": ", ".join(sorted(measured_on)) or device_name(), "quick": exp.quick, "config": ident,
+               "arms": list(exp.arms),
                "reference": exp.reference, "seconds": round(seconds, 1), "task_seconds": task_seconds,
                "sets": analyse(boards, baseline, exp.reference)}
     atomic_write_text(out / "metrics.json", json.dumps(metrics, indent=1, allow_nan=False) + "\n")
