@@ -2,8 +2,9 @@
 import json
 import subprocess
 import sys
-import tomllib
 from pathlib import Path
+
+import tomllib
 
 ROOT = Path(__file__).resolve().parents[1]
 TOOL = ROOT / "tools" / "device" / "pick_levers.py"
