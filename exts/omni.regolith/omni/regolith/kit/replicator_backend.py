@@ -290,8 +290,8 @@ class ReplicatorBackend:
         cfg = request.config
         job = open_job(cfg, request.out_dir, request.frames, request.width, request.height)
         self._open(cfg, request.width, request.height)
-        if self.skipped_levers():
-            self.warn(f"Replicator does not apply {', '.join(self.skipped_levers())}: these frames lack them "
+        if skipped := self.skipped_levers():
+            self.warn(f"Replicator does not apply {', '.join(skipped)}: these frames lack them "
                       "(the headless Mitsuba backend applies every lever)")
         timings = {"layout_s": 0.0, "render_s": 0.0}
         t0, done = time.perf_counter(), 0

@@ -37,7 +37,7 @@ def with_lever_values(cfg, frame, width: int, height: int):
 
 
 def render_preview(stage_path, out, resolution=None, spp=None, variant=None) -> list[Path]:
-    from .develop import finish
+    from .develop import finisher
     from .levers import render_levers
     from .mitsuba import MitsubaRenderer
 
@@ -53,8 +53,8 @@ def render_preview(stage_path, out, resolution=None, spp=None, variant=None) -> 
         frame = with_lever_values(cfg, frame, w, h)
     renderer.set_geometry(geometry)
     result = renderer.render(frame)
-    if result.linear is not None or result.stones is not None:
-        rgb, mask, depth, _ = finish(result, frame, cfg)
+    if (done := finisher(result, frame, cfg)) is not None:  # the levers left the frame raw
+        rgb, mask, depth, _ = done()
         result = dataclasses.replace(result, rgb=rgb, mask=mask, depth=depth)
     mask_path = out.with_name(out.stem + "_mask.png")
     depth_path = out.with_name(out.stem + "_depth.npy")
