@@ -96,19 +96,21 @@ default_model() {  # the embedded default (1024 input) fine-tuned on them, as th
   python3 tools/device/export_fp16.py "$S/r1024_new/model" "$S/model_new"
 }
 
-real_tuned() {  # the real-tuned row: the embedded default on chandai finetune/ (whole source frames held out)
-  until [ -d .realdata_ft/chandai_ce3/finetune ]; do sleep 5; done  # carried by a later call
-  $CLI train --data .realdata_ft/chandai_ce3/finetune --out "$S/real_tuned" --init exts/omni.regolith/data/models/default \
+tune_real() {  # tune_real NAME [TRAIN ARGS]: the embedded default on chandai finetune/, then its fp16 model
+  local name=$1; shift
+  $CLI train --data .realdata_ft/chandai_ce3/finetune "$@" --out "$S/$name" --init exts/omni.regolith/data/models/default \
     --config tools/device/tune/real_tuned.toml --device $DEV --workers $WK --json-progress --force $FT_STEPS \
     $( [ -n "${QUICK:-}" ] && echo --image-size 64 --batch-size 2 ) || return 1
-  python3 tools/device/export_fp16.py "$S/real_tuned/model" "$S/model_real_tuned"
+  python3 tools/device/export_fp16.py "$S/$name/model" "$S/model_$name"
+}
+
+real_tuned() {  # the real-tuned row: the embedded default on chandai finetune/ (whole source frames held out)
+  until [ -d .realdata_ft/chandai_ce3/finetune ]; do sleep 5; done  # carried by a later call
+  tune_real real_tuned || return 1
   # the same with synthetic frames mixed in (--mix), which kept sky alive on 2 CPU cores (docs/results.md)
   $CLI generate --out "$S/data/mix" --frames 150 --seed 41 --resolution $RES --workers $WK --no-progress \
     --force || return 1
-  $CLI train --data .realdata_ft/chandai_ce3/finetune --mix "$S/data/mix" --out "$S/real_tuned_mix" \
-    --init exts/omni.regolith/data/models/default --config tools/device/tune/real_tuned.toml --device $DEV --workers $WK \
-    --json-progress --force $FT_STEPS $( [ -n "${QUICK:-}" ] && echo --image-size 64 --batch-size 2 ) || return 1
-  python3 tools/device/export_fp16.py "$S/real_tuned_mix/model" "$S/model_real_tuned_mix"
+  tune_real real_tuned_mix --mix "$S/data/mix"
 }
 
 scores() {  # real scoreboard (shipped inputs) and the synthetic val/test of the new look at 1024 and 512
