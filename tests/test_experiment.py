@@ -155,8 +155,6 @@ def test_seeds_paired_and_images_resampled_give_the_reading():
 
 def test_the_plot_draws_an_interval_that_misses_the_mean(tmp_path):
     """With 2 rock layouts a percentile interval can miss the full-data mean: still a figure."""
-    import json
-
     from omni.regolith.experiment.report import plot
 
     metrics = json.loads((Path(__file__).parent / "data" / "experiment_metrics.json").read_text())
